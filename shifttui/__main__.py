@@ -1,0 +1,3 @@
+from shifttui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The SQLite store: the only place in shifttui that speaks SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from shifttui.procs import owner_alive
+from shifttui.store.db import Database
+from shifttui.store.events import Events
+from shifttui.store.handoffs import FeedbackStore, Handoffs
+from shifttui.store.migrations import SCHEMA_VERSION
+from shifttui.store.projects import Projects
+from shifttui.store.scheduling import Scheduling
+from shifttui.store.shifts import Shifts
+
+__all__ = ["SCHEMA_VERSION", "Store"]
+
+
+class Store:
+    """Repositories over one database connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.projects = Projects(db)
+        self.shifts = Shifts(db)
+        self.handoffs = Handoffs(db)
+        self.events = Events(db)
+        self.feedback = FeedbackStore(db)
+        self.scheduling = Scheduling(db)
+        self.recovered: list[str] = []
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, now: datetime | None = None, recover: bool = True,
+        migrate_to: int = SCHEMA_VERSION,
+    ) -> Store:
+        """Open (creating or upgrading) the database; recover shifts of dead owners."""
+        store = cls(await Database.open(path, migrate_to=migrate_to))
+        if recover and now is not None:
+            store.recovered = await store.shifts.recover(owner_alive, now)
+        return store
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

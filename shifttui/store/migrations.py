@@ -1,0 +1,120 @@
+"""Numbered schema migrations; `PRAGMA user_version` records how many have been applied."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: projects, shifts, handoffs, events, feedback
+    """
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        paused_reason TEXT,
+        failures_reset_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY,
+        shift_id TEXT NOT NULL UNIQUE,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        summary TEXT NOT NULL CHECK (length(trim(summary)) > 0),
+        body TEXT NOT NULL,
+        author TEXT NOT NULL CHECK (author IN ('agent', 'operator', 'auto')),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX handoffs_project ON handoffs(project_id, created_at DESC);
+    CREATE TABLE shifts (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        trigger TEXT NOT NULL CHECK (trigger IN ('manual', 'scheduled', 'event', 'resume')),
+        reason TEXT,
+        status TEXT NOT NULL CHECK (status IN
+            ('running', 'completed', 'abandoned', 'failed', 'interrupted', 'expired')),
+        started_at TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        ended_at TEXT,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        num_turns INTEGER NOT NULL DEFAULT 0,
+        model TEXT,
+        session_id TEXT,
+        agent_pid INTEGER,
+        owner_pid INTEGER,
+        owner_token TEXT,
+        handoff_id INTEGER REFERENCES handoffs(id),
+        failure_kind TEXT,
+        error TEXT,
+        forced INTEGER NOT NULL DEFAULT 0,
+        parent_shift_id TEXT REFERENCES shifts(id) ON DELETE SET NULL,
+        start_commit TEXT,
+        test_result TEXT,
+        files_changed TEXT NOT NULL DEFAULT '[]',
+        reviewed_at TEXT,
+        CHECK (status != 'completed' OR handoff_id IS NOT NULL),
+        CHECK (status != 'failed' OR failure_kind IS NOT NULL)
+    );
+    -- The database itself guarantees one running shift per project.
+    CREATE UNIQUE INDEX one_running_shift_per_project ON shifts(project_id)
+        WHERE status = 'running';
+    CREATE INDEX shifts_project_started ON shifts(project_id, started_at DESC);
+    CREATE INDEX shifts_started ON shifts(started_at DESC);
+    CREATE TABLE events (
+        shift_id TEXT NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        ts TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (shift_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        shift_id TEXT NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX feedback_shift ON feedback(shift_id);
+    """,
+    # 2: the scheduler's decisions, its lease, and trigger requests from other processes
+    """
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        ts TEXT NOT NULL,
+        source TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        shift_id TEXT
+    );
+    CREATE INDEX decisions_project_ts ON decisions(project_id, ts DESC);
+    CREATE TABLE trigger_requests (
+        id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        handled_at TEXT,
+        outcome TEXT
+    );
+    CREATE INDEX trigger_requests_pending ON trigger_requests(handled_at) WHERE handled_at IS NULL;
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE schedule_marks (
+        project_id TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+        last_due_at TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

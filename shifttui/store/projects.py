@@ -1,0 +1,114 @@
+"""Projects and their policies."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import aiosqlite
+
+from shifttui.errors import AlreadyExists, NotFound, StateError
+from shifttui.models import Policy, Project, slugify, validate_project_name
+from shifttui.store.db import Database, parse_ts, ts
+
+
+def _project(row: aiosqlite.Row) -> Project:
+    created = parse_ts(row["created_at"])
+    assert created is not None
+    return Project(
+        id=row["id"],
+        name=row["name"],
+        path=row["path"],
+        policy=Policy.model_validate_json(row["policy"]),
+        paused=bool(row["paused"]),
+        paused_reason=row["paused_reason"],
+        created_at=created,
+    )
+
+
+class Projects:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, name: str, path: str, policy: Policy, now: datetime) -> Project:
+        name = validate_project_name(name)
+        pid = slugify(name)
+        try:
+            async with self._db.write() as tx:
+                await tx.execute(
+                    "INSERT INTO projects (id, name, path, policy, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (pid, name, path, policy.model_dump_json(), ts(now)),
+                )
+        except sqlite3.IntegrityError:
+            raise AlreadyExists(f"a project named {name!r} already exists") from None
+        return await self.get(pid)
+
+    async def get(self, name_or_id: str) -> Project:
+        row = await self._db.fetchone(
+            "SELECT * FROM projects WHERE id = ? OR name = ? OR id = ?",
+            (name_or_id, name_or_id, slugify(name_or_id)),
+        )
+        if row is None:
+            raise NotFound(f"no project named {name_or_id!r} (see `shifttui project list`)")
+        return _project(row)
+
+    async def list(self) -> list[Project]:
+        rows = await self._db.fetchall("SELECT * FROM projects ORDER BY name COLLATE NOCASE")
+        return [_project(r) for r in rows]
+
+    async def update_policy(self, project_id: str, policy: Policy) -> Project:
+        async with self._db.write() as tx:
+            cur = await tx.execute(
+                "UPDATE projects SET policy = ? WHERE id = ?",
+                (policy.model_dump_json(), project_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no project {project_id!r}")
+        return await self.get(project_id)
+
+    async def update_path(self, project_id: str, path: str) -> Project:
+        async with self._db.write() as tx:
+            await tx.execute("UPDATE projects SET path = ? WHERE id = ?", (path, project_id))
+        return await self.get(project_id)
+
+    async def set_paused(
+        self, project_id: str, paused: bool, reason: str | None, now: datetime
+    ) -> Project:
+        """Pause with a reason, or resume (which also resets the failure count)."""
+        async with self._db.write() as tx:
+            if paused:
+                cur = await tx.execute(
+                    "UPDATE projects SET paused = 1, paused_reason = ? WHERE id = ?",
+                    (reason, project_id),
+                )
+            else:
+                cur = await tx.execute(
+                    "UPDATE projects SET paused = 0, paused_reason = NULL,"
+                    " failures_reset_at = ? WHERE id = ?",
+                    (ts(now), project_id),
+                )
+            if cur.rowcount == 0:
+                raise NotFound(f"no project {project_id!r}")
+        return await self.get(project_id)
+
+    async def remove(self, project_id: str) -> None:
+        async with self._db.write() as tx:
+            row = await tx.fetchone(
+                "SELECT id FROM shifts WHERE project_id = ? AND status = 'running'",
+                (project_id,),
+            )
+            if row is not None:
+                raise StateError(
+                    f"project {project_id!r} has a running shift ({row['id']}); "
+                    "abandon it before removing the project"
+                )
+            cur = await tx.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+            if cur.rowcount == 0:
+                raise NotFound(f"no project {project_id!r}")
+
+    async def failures_reset_at(self, project_id: str) -> datetime | None:
+        row = await self._db.fetchone(
+            "SELECT failures_reset_at FROM projects WHERE id = ?", (project_id,)
+        )
+        return parse_ts(row["failures_reset_at"]) if row else None

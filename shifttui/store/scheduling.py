@@ -1,0 +1,168 @@
+"""What the scheduler keeps: decisions, trigger requests, the lease and schedule marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from shifttui.models import Decision
+from shifttui.store.db import Database, parse_ts, ts
+
+
+def _decision(row: aiosqlite.Row) -> Decision:
+    when = parse_ts(row["ts"])
+    assert when is not None
+    return Decision(
+        id=row["id"], project_id=row["project_id"], ts=when, source=row["source"],
+        outcome=row["outcome"], detail=row["detail"], shift_id=row["shift_id"],
+    )
+
+
+@dataclass(frozen=True)
+class TriggerRequest:
+    id: int
+    project_id: str
+    source: str
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    holder: str
+    pid: int
+    host: str
+    acquired_at: datetime
+    heartbeat_at: datetime
+    expires_at: datetime
+
+
+class Scheduling:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # decisions ---------------------------------------------------------------------------
+    async def record_decision(
+        self, project_id: str, *, now: datetime, source: str, outcome: str, detail: str = "",
+        shift_id: str | None = None,
+    ) -> Decision:
+        async with self._db.write() as tx:
+            cur = await tx.execute(
+                "INSERT INTO decisions (project_id, ts, source, outcome, detail, shift_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, ts(now), source, outcome, detail, shift_id),
+            )
+        return Decision(
+            id=int(cur.lastrowid or 0), project_id=project_id, ts=now, source=source,
+            outcome=outcome, detail=detail, shift_id=shift_id,
+        )
+
+    async def decisions(
+        self, project_id: str | None = None, limit: int = 50, since: datetime | None = None
+    ) -> list[Decision]:
+        where, params = [], []
+        if project_id is not None:
+            where.append("project_id = ?")
+            params.append(project_id)
+        if since is not None:
+            where.append("ts >= ?")
+            params.append(ts(since))
+        sql = "SELECT * FROM decisions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY ts DESC, id DESC LIMIT ?"
+        return [_decision(r) for r in await self._db.fetchall(sql, (*params, limit))]
+
+    # trigger requests --------------------------------------------------------------------
+    async def request_trigger(
+        self, project_id: str, *, now: datetime, source: str, reason: str | None
+    ) -> int:
+        async with self._db.write() as tx:
+            cur = await tx.execute(
+                "INSERT INTO trigger_requests (project_id, source, reason, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (project_id, source, reason, ts(now)),
+            )
+        return int(cur.lastrowid or 0)
+
+    async def pending_triggers(self) -> list[TriggerRequest]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM trigger_requests WHERE handled_at IS NULL ORDER BY id"
+        )
+        out = []
+        for r in rows:
+            created = parse_ts(r["created_at"])
+            assert created is not None
+            out.append(TriggerRequest(r["id"], r["project_id"], r["source"], r["reason"], created))
+        return out
+
+    async def mark_trigger_handled(self, request_id: int, outcome: str, now: datetime) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE trigger_requests SET handled_at = ?, outcome = ? WHERE id = ?",
+                (ts(now), outcome, request_id),
+            )
+
+    # lease -------------------------------------------------------------------------------
+    async def acquire_lease(
+        self, name: str, *, holder: str, pid: int, host: str, now: datetime, ttl_s: float
+    ) -> Lease:
+        """Take or renew the lease if it is free, expired or ours; return whoever holds it."""
+        from datetime import timedelta
+
+        expires = now + timedelta(seconds=ttl_s)
+        async with self._db.write() as tx:
+            row = await tx.fetchone("SELECT * FROM leases WHERE name = ?", (name,))
+            if row is None:
+                await tx.execute(
+                    "INSERT INTO leases (name, holder, pid, host, acquired_at, heartbeat_at,"
+                    " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, holder, pid, host, ts(now), ts(now), ts(expires)),
+                )
+            elif row["holder"] == holder:
+                await tx.execute(
+                    "UPDATE leases SET heartbeat_at = ?, expires_at = ? WHERE name = ?",
+                    (ts(now), ts(expires), name),
+                )
+            elif row["expires_at"] <= ts(now):
+                await tx.execute(
+                    "UPDATE leases SET holder = ?, pid = ?, host = ?, acquired_at = ?,"
+                    " heartbeat_at = ?, expires_at = ? WHERE name = ?",
+                    (holder, pid, host, ts(now), ts(now), ts(expires), name),
+                )
+            row = await tx.fetchone("SELECT * FROM leases WHERE name = ?", (name,))
+        assert row is not None
+        return _lease(row)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        async with self._db.write() as tx:
+            await tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def lease(self, name: str) -> Lease | None:
+        row = await self._db.fetchone("SELECT * FROM leases WHERE name = ?", (name,))
+        return _lease(row) if row else None
+
+    # schedule marks ----------------------------------------------------------------------
+    async def last_due(self, project_id: str) -> datetime | None:
+        row = await self._db.fetchone(
+            "SELECT last_due_at FROM schedule_marks WHERE project_id = ?", (project_id,)
+        )
+        return parse_ts(row["last_due_at"]) if row else None
+
+    async def set_last_due(self, project_id: str, due: datetime) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "INSERT INTO schedule_marks (project_id, last_due_at) VALUES (?, ?)"
+                " ON CONFLICT(project_id) DO UPDATE SET last_due_at = excluded.last_due_at",
+                (project_id, ts(due)),
+            )
+
+
+def _lease(row: aiosqlite.Row) -> Lease:
+    acquired, beat, expires = (parse_ts(row[k]) for k in ("acquired_at", "heartbeat_at",
+                                                           "expires_at"))
+    assert acquired and beat and expires
+    return Lease(row["name"], row["holder"], row["pid"], row["host"], acquired, beat, expires)

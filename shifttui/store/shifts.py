@@ -1,0 +1,353 @@
+"""Shifts: claiming, progress, and every way a shift can end."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+import aiosqlite
+
+from shifttui.errors import AlreadyRunning, InvalidInput, NotFound, StateError
+from shifttui.ids import new_shift_id
+from shifttui.models import (
+    Author,
+    FailureKind,
+    Handoff,
+    HandoffInput,
+    Shift,
+    ShiftStatus,
+    TestResult,
+    Trigger,
+)
+from shifttui.store.db import Database, _Tx, dumps, parse_ts, ts
+
+
+def _shift(row: aiosqlite.Row) -> Shift:
+    started = parse_ts(row["started_at"])
+    deadline = parse_ts(row["deadline"])
+    assert started is not None and deadline is not None
+    test = row["test_result"]
+    return Shift(
+        id=row["id"],
+        project_id=row["project_id"],
+        trigger=Trigger(row["trigger"]),
+        reason=row["reason"],
+        status=ShiftStatus(row["status"]),
+        started_at=started,
+        deadline=deadline,
+        ended_at=parse_ts(row["ended_at"]),
+        cost_usd=row["cost_usd"],
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        num_turns=row["num_turns"],
+        model=row["model"],
+        session_id=row["session_id"],
+        agent_pid=row["agent_pid"],
+        owner_pid=row["owner_pid"],
+        owner_token=row["owner_token"],
+        handoff_id=row["handoff_id"],
+        failure_kind=FailureKind(row["failure_kind"]) if row["failure_kind"] else None,
+        error=row["error"],
+        forced=bool(row["forced"]),
+        parent_shift_id=row["parent_shift_id"],
+        start_commit=row["start_commit"],
+        test_result=TestResult.model_validate_json(test) if test else None,
+        files_changed=json.loads(row["files_changed"] or "[]"),
+        reviewed_at=parse_ts(row["reviewed_at"]),
+    )
+
+
+_COUNTED_FAILED = tuple(k.value for k in FailureKind if k.counts_toward_pause)
+
+
+class Shifts:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(
+        self,
+        project_id: str,
+        *,
+        trigger: Trigger,
+        now: datetime,
+        deadline: datetime,
+        owner_pid: int,
+        owner_token: str,
+        model: str | None = None,
+        reason: str | None = None,
+        parent_shift_id: str | None = None,
+        start_commit: str | None = None,
+    ) -> Shift:
+        """Insert the `running` row; the partial unique index refuses a second one."""
+        shift_id = new_shift_id(now)
+        try:
+            async with self._db.write() as tx:
+                await tx.execute(
+                    "INSERT INTO shifts (id, project_id, trigger, reason, status, started_at,"
+                    " deadline, model, owner_pid, owner_token, parent_shift_id, start_commit)"
+                    " VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        shift_id, project_id, trigger.value, reason, ts(now), ts(deadline),
+                        model, owner_pid, owner_token, parent_shift_id, start_commit,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            running = await self.running_for(project_id)
+            if running is not None:
+                since = running.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+                raise AlreadyRunning(
+                    f"a shift is already running on {project_id} since {since} ({running.id})"
+                ) from None
+            if "FOREIGN KEY" in str(exc):
+                raise NotFound(f"no project {project_id!r}") from None
+            raise
+        return await self.get(shift_id)
+
+    async def get(self, shift_id: str) -> Shift:
+        row = await self._db.fetchone("SELECT * FROM shifts WHERE id = ?", (shift_id,))
+        if row is None:
+            rows = await self._db.fetchall(
+                "SELECT * FROM shifts WHERE id LIKE ? ORDER BY id LIMIT 2",
+                (shift_id.replace("%", "").replace("_", "") + "%",),
+            )
+            if len(rows) == 1 and len(shift_id) >= 6:
+                return _shift(rows[0])
+            raise NotFound(f"no shift {shift_id!r}")
+        return _shift(row)
+
+    async def list(
+        self,
+        project_id: str | None = None,
+        *,
+        limit: int = 50,
+        status: ShiftStatus | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Shift]:
+        where, params = [], []
+        if project_id is not None:
+            where.append("project_id = ?")
+            params.append(project_id)
+        if status is not None:
+            where.append("status = ?")
+            params.append(status.value)
+        if since is not None:
+            where.append("started_at >= ?")
+            params.append(ts(since))
+        if until is not None:
+            where.append("started_at < ?")
+            params.append(ts(until))
+        sql = "SELECT * FROM shifts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
+        rows = await self._db.fetchall(sql, (*params, limit))
+        return [_shift(r) for r in rows]
+
+    async def running(self) -> list[Shift]:
+        rows = await self._db.fetchall("SELECT * FROM shifts WHERE status = 'running'")
+        return [_shift(r) for r in rows]
+
+    async def running_for(self, project_id: str) -> Shift | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM shifts WHERE project_id = ? AND status = 'running'", (project_id,)
+        )
+        return _shift(row) if row else None
+
+    async def latest_per_project(self) -> dict[str, Shift]:
+        rows = await self._db.fetchall(
+            "SELECT s.* FROM shifts s JOIN (SELECT project_id, MAX(started_at) AS m"
+            " FROM shifts GROUP BY project_id) l"
+            " ON s.project_id = l.project_id AND s.started_at = l.m"
+        )
+        return {r["project_id"]: _shift(r) for r in rows}
+
+    async def update_progress(
+        self,
+        shift_id: str,
+        *,
+        cost_usd: float,
+        tokens_in: int,
+        tokens_out: int,
+        num_turns: int,
+        model: str | None = None,
+        session_id: str | None = None,
+        agent_pid: int | None = None,
+    ) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE shifts SET cost_usd = ?, tokens_in = ?, tokens_out = ?, num_turns = ?,"
+                " model = COALESCE(?, model), session_id = COALESCE(?, session_id),"
+                " agent_pid = COALESCE(?, agent_pid) WHERE id = ?",
+                (cost_usd, tokens_in, tokens_out, num_turns, model, session_id, agent_pid,
+                 shift_id),
+            )
+
+    async def complete(
+        self,
+        shift_id: str,
+        handoff: HandoffInput | None,
+        *,
+        now: datetime,
+        author: Author = Author.AGENT,
+        forced: bool = False,
+        files_changed: list[str] | None = None,
+    ) -> Handoff:
+        """Store the handoff and mark the shift completed, in one transaction."""
+        if handoff is None:
+            raise InvalidInput("a shift cannot be completed without a handoff")
+        handoff = HandoffInput.model_validate(handoff.model_dump())
+        body = handoff.model_dump(exclude={"summary"})
+        body["files_changed"] = files_changed or []
+        async with self._db.write() as tx:
+            shift = await self._running_in_tx(tx, shift_id)
+            cur = await tx.execute(
+                "INSERT INTO handoffs (shift_id, project_id, summary, body, author, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (shift_id, shift["project_id"], handoff.summary, dumps(body), author.value,
+                 ts(now)),
+            )
+            handoff_id = cur.lastrowid
+            await tx.execute(
+                "UPDATE shifts SET status = 'completed', ended_at = ?, handoff_id = ?,"
+                " forced = ?, files_changed = ? WHERE id = ?",
+                (ts(now), handoff_id, int(forced), dumps(files_changed or []), shift_id),
+            )
+        return Handoff(
+            id=int(handoff_id or 0),
+            shift_id=shift_id,
+            project_id=shift["project_id"],
+            author=author,
+            created_at=now,
+            files_changed=files_changed or [],
+            **handoff.model_dump(),
+        )
+
+    async def _running_in_tx(self, tx: _Tx, shift_id: str) -> aiosqlite.Row:
+        row = await tx.fetchone("SELECT * FROM shifts WHERE id = ?", (shift_id,))
+        if row is None:
+            raise NotFound(f"no shift {shift_id!r}")
+        if row["status"] != "running":
+            raise StateError(f"shift {shift_id} is already {row['status']}")
+        return row
+
+    async def _end(
+        self,
+        shift_id: str,
+        status: ShiftStatus,
+        now: datetime,
+        *,
+        failure_kind: FailureKind | None = None,
+        error: str | None = None,
+        reason: str | None = None,
+    ) -> Shift:
+        async with self._db.write() as tx:
+            await self._running_in_tx(tx, shift_id)
+            await tx.execute(
+                "UPDATE shifts SET status = ?, ended_at = ?, failure_kind = ?,"
+                " error = COALESCE(?, error) WHERE id = ?",
+                (status.value, ts(now), failure_kind.value if failure_kind else None,
+                 error if error is not None else reason, shift_id),
+            )
+        return await self.get(shift_id)
+
+    async def abandon(self, shift_id: str, reason: str, now: datetime) -> Shift:
+        if not reason.strip():
+            raise InvalidInput("abandoning a shift needs a reason")
+        return await self._end(shift_id, ShiftStatus.ABANDONED, now, reason=reason.strip())
+
+    async def fail(self, shift_id: str, kind: FailureKind, error: str, now: datetime) -> Shift:
+        return await self._end(shift_id, ShiftStatus.FAILED, now, failure_kind=kind, error=error)
+
+    async def interrupt(self, shift_id: str, reason: str, now: datetime) -> Shift:
+        return await self._end(shift_id, ShiftStatus.INTERRUPTED, now, reason=reason)
+
+    async def expire(self, shift_id: str, reason: str, now: datetime) -> Shift:
+        return await self._end(
+            shift_id, ShiftStatus.EXPIRED, now, failure_kind=FailureKind.TIMEOUT, error=reason
+        )
+
+    async def set_outcome_details(
+        self,
+        shift_id: str,
+        *,
+        files_changed: list[str] | None = None,
+        test_result: TestResult | None = None,
+    ) -> None:
+        """Facts gathered after the end: files changed (git) and the test command's result."""
+        async with self._db.write() as tx:
+            if files_changed is not None:
+                await tx.execute(
+                    "UPDATE shifts SET files_changed = ? WHERE id = ?",
+                    (dumps(files_changed), shift_id),
+                )
+                await tx.execute(
+                    "UPDATE handoffs SET body = json_set(body, '$.files_changed', json(?))"
+                    " WHERE shift_id = ?",
+                    (dumps(files_changed), shift_id),
+                )
+            if test_result is not None:
+                await tx.execute(
+                    "UPDATE shifts SET test_result = ? WHERE id = ?",
+                    (test_result.model_dump_json(), shift_id),
+                )
+
+    async def mark_reviewed(self, shift_id: str, now: datetime | None) -> None:
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE shifts SET reviewed_at = ? WHERE id = ?",
+                (ts(now) if now else None, shift_id),
+            )
+
+    async def recover(self, owner_alive: Callable[[int | None, str | None], bool],
+                      now: datetime) -> list[str]:
+        """Running shifts whose owning process is gone become `interrupted` (resumable)."""
+        recovered = []
+        for shift in await self.running():
+            if owner_alive(shift.owner_pid, shift.owner_token):
+                continue
+            try:
+                await self.interrupt(
+                    shift.id, f"shifttui (pid {shift.owner_pid}) stopped during the shift", now
+                )
+            except StateError:
+                continue
+            recovered.append(shift.id)
+        return recovered
+
+    async def consecutive_failures(self, project_id: str, since: datetime | None) -> int:
+        """Counted failures since the last completed shift (and since the last resume)."""
+        params: list[object] = [project_id]
+        sql = (
+            "SELECT status, failure_kind FROM shifts WHERE project_id = ?"
+            " AND status IN ('completed', 'failed', 'expired')"
+        )
+        if since is not None:
+            sql += " AND started_at >= ?"
+            params.append(ts(since))
+        sql += " ORDER BY started_at DESC LIMIT 1000"
+        count = 0
+        for row in await self._db.fetchall(sql, params):
+            if row["status"] == "completed":
+                break
+            if row["status"] == "expired" or row["failure_kind"] in _COUNTED_FAILED:
+                count += 1
+        return count
+
+    async def cost_since(self, since: datetime) -> float:
+        row = await self._db.fetchone(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM shifts WHERE started_at >= ?", (ts(since),)
+        )
+        return float(row[0]) if row else 0.0
+
+    async def average_cost(self, project_id: str, last: int = 10) -> float | None:
+        row = await self._db.fetchone(
+            "SELECT AVG(cost_usd), COUNT(*) FROM (SELECT cost_usd FROM shifts WHERE"
+            " project_id = ? AND status != 'running' ORDER BY started_at DESC LIMIT ?)",
+            (project_id, last),
+        )
+        if not row or not row[1]:
+            return None
+        return float(row[0])
