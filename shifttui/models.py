@@ -64,6 +64,8 @@ class PermissionMode(StrEnum):
     ACCEPT_EDITS = "acceptEdits"
     PLAN = "plan"
     BYPASS = "bypassPermissions"
+    DONT_ASK = "dontAsk"
+    AUTO = "auto"
 
 
 class Author(StrEnum):

@@ -1,0 +1,126 @@
+"""The core's event bus: the supervisor and scheduler publish, the TUI and CLI subscribe.
+
+Callbacks run synchronously on the event loop that publishes; they must be quick (a TUI posts
+a message, a CLI prints a line). The core never calls the UI any other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from shifttui.models import Handoff, HandoffInput, Shift, ShiftEvent
+
+
+@dataclass(frozen=True)
+class ShiftStats:
+    """Live figures of a running shift."""
+
+    shift_id: str
+    project_id: str
+    cost_usd: float
+    budget_usd: float
+    tokens_in: int
+    tokens_out: int
+    num_turns: int
+    elapsed_s: float
+    max_duration_s: float
+    model: str | None = None
+    phase: str = "working"  # working | wrapping_up | stopping | awaiting_handoff
+
+    @property
+    def projected_cost_usd(self) -> float:
+        """At this burn rate, the cost when the deadline is reached."""
+        if self.elapsed_s < 1:
+            return self.cost_usd
+        return self.cost_usd / self.elapsed_s * self.max_duration_s
+
+
+@dataclass(frozen=True)
+class ShiftStarted:
+    shift: Shift
+
+
+@dataclass(frozen=True)
+class ShiftEventsAdded:
+    """A batch of new events of one shift, in seq order (already numbered)."""
+
+    shift_id: str
+    events: list[ShiftEvent]
+
+
+@dataclass(frozen=True)
+class ShiftProgress:
+    stats: ShiftStats
+
+
+@dataclass(frozen=True)
+class ShiftEnded:
+    shift: Shift
+    handoff: Handoff | None = None
+
+
+@dataclass(frozen=True)
+class QuestionAsked:
+    shift_id: str
+    project_id: str
+    question_id: str
+    question: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class QuestionClosed:
+    shift_id: str
+    question_id: str
+    answer: str | None  # None: timed out or the shift ended
+
+
+@dataclass(frozen=True)
+class HandoffNeeded:
+    """Force-complete: the agent did not deliver; the operator may edit this draft."""
+
+    shift_id: str
+    draft: HandoffInput
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the operator should hear about: toast, bell, notify_command."""
+
+    kind: Literal[
+        "shift_ended", "shift_failed", "auto_paused", "question", "budget_warning",
+        "daily_budget", "scheduler", "error",
+    ]
+    title: str
+    message: str
+    project_id: str | None = None
+    shift_id: str | None = None
+    severity: Literal["information", "warning", "error"] = "information"
+    data: dict[str, object] = field(default_factory=dict)
+
+
+BusEvent = (
+    ShiftStarted | ShiftEventsAdded | ShiftProgress | ShiftEnded | QuestionAsked
+    | QuestionClosed | HandoffNeeded | Notice
+)
+Subscriber = Callable[[BusEvent], None]
+
+
+class Bus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def publish(self, event: BusEvent) -> None:
+        for callback in list(self._subscribers):
+            callback(event)

@@ -1,0 +1,43 @@
+"""What every sub-command gets: the home, settings, store and clock; plus output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from shifttui.clock import Clock, SystemClock
+from shifttui.config import Home, Settings, resolve_home
+from shifttui.store import Store
+
+
+@dataclass
+class Ctx:
+    home: Home
+    settings: Settings
+    store: Store
+    clock: Clock
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, home_arg: str | None, *, needs_db: bool = True) -> AsyncIterator[Ctx]:
+        home = resolve_home(home_arg).ensure()
+        settings = home.load_settings()
+        clock = SystemClock()
+        store = await Store.open(home.db_path, now=clock.now())
+        try:
+            yield cls(home=home, settings=settings, store=store, clock=clock)
+        finally:
+            await store.close()
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_json_line(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
