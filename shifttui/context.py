@@ -1,0 +1,441 @@
+"""The markdown a shift starts from (SPEC §3 step 2), git facts about a project, and the prompts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shifttui.config import resource_dir
+from shifttui.errors import InvalidInput
+from shifttui.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.store import Store
+
+GIT_TIMEOUT_S = 10.0
+PER_FILE_CHARS = 20_000
+MAX_CONTEXT_FILES = 40
+STATUS_LINES = 40
+FILES_CHANGED_SHOWN = 60
+EARLIER_HANDOFFS = 3
+RECENT_SHIFTS = 8
+FEEDBACK_SHOWN = 8
+TRUNCATED = "[truncated]"
+_MIN_CHARS = 500
+
+
+@dataclass
+class _Section:
+    text: str
+    rank: int  # lower is more important; the highest rank is cut first
+
+
+async def build_context(
+    store: Store, project: Project, *, now: datetime, max_chars: int = 60_000
+) -> str:
+    """Everything the agent should know before deciding what to do, capped at `max_chars`."""
+    if max_chars < _MIN_CHARS:
+        raise ValueError(f"max_chars must be at least {_MIN_CHARS}")
+    root = Path(project.path)
+    history = await store.handoffs.history(project.id, limit=1 + EARLIER_HANDOFFS)
+    shifts = [
+        s for s in await store.shifts.list(project.id, limit=RECENT_SHIFTS + 1)
+        if s.status is not ShiftStatus.RUNNING  # the shift being started is not news
+    ][:RECENT_SHIFTS]
+    feedback = await store.feedback.for_project(project.id, limit=FEEDBACK_SHOWN)
+    git_text, files_text = await asyncio.gather(
+        _git_section(root), asyncio.to_thread(_files_section, root, project.policy.context_files)
+    )
+    sections = [
+        _Section(_project_section(project, root, now), 0),
+        _Section(_latest_handoff_section(history[0] if history else None), 1),
+        _Section(_feedback_section(feedback), 2),
+        _Section(_shifts_section(shifts, now), 3),
+        _Section(_earlier_handoffs_section(history[1:]), 4),
+        _Section(git_text, 5),
+        _Section(files_text, 6),
+    ]
+    return _fit(sections, max_chars)
+
+
+# sections ------------------------------------------------------------------------------------
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ago(value: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - value).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f}h ago"
+    return f"{seconds / 86400:.0f}d ago"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _first_line(text: str | None, limit: int = 200) -> str:
+    lines = (text or "").strip().splitlines()
+    line = lines[0].strip() if lines else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _project_section(project: Project, root: Path, now: datetime) -> str:
+    p = project.policy
+    lines = [
+        f"# Shift context: {project.name}",
+        "",
+        f"- Now: {_when(now)}",
+        f"- Project: {project.name} (id `{project.id}`)",
+        f"- Path: `{project.path}`",
+    ]
+    if not root.exists():
+        lines.append(f"- **The project directory {project.path} does not exist.**")
+    elif not root.is_dir():
+        lines.append(f"- **The project path {project.path} is not a directory.**")
+    lines += [
+        "",
+        "## Limits",
+        "",
+        f"- Max duration: {p.max_duration_minutes} minutes, then {p.wrap_up_seconds} s of "
+        "wrap-up grace to write the handoff",
+        f"- Budget: ${p.max_budget_usd:.2f} per shift",
+        f"- Model: {p.model or 'the CLI default'}",
+        "- Denied commands: " + (", ".join(f"`{c}`" for c in p.deny_commands) or "none"),
+        "- Writes allowed only inside the project"
+        + ("" if not p.add_dirs else " and " + ", ".join(f"`{d}`" for d in p.add_dirs)),
+    ]
+    if p.test_command:
+        lines.append(f"- After the shift shifttui runs `{p.test_command}` and records the result")
+    if p.instructions.strip():
+        lines += ["", "## Operator instructions", "", p.instructions.strip()]
+    return "\n".join(lines)
+
+
+def _bullets(title: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    return ["", f"**{title}**", "", *(f"- {item}" for item in items)]
+
+
+def _latest_handoff_section(handoff: Handoff | None) -> str:
+    if handoff is None:
+        return "## Latest handoff\n\nNone yet: this is the first shift on this project."
+    lines = [
+        "## Latest handoff",
+        "",
+        f"From shift `{handoff.shift_id}`, {_when(handoff.created_at)}, "
+        f"written by {handoff.author.value}.",
+        "",
+        handoff.summary,
+    ]
+    lines += _bullets("Completed", handoff.completed)
+    lines += _bullets("In progress", handoff.in_progress)
+    lines += _bullets("Blockers", handoff.blockers)
+    lines += _bullets("Next steps", handoff.next_steps)
+    lines += _bullets("Decisions", handoff.decisions)
+    lines += _bullets("Questions for the operator", handoff.questions_for_operator)
+    files = handoff.files_changed
+    if files:
+        shown = [f"`{f}`" for f in files[:FILES_CHANGED_SHOWN]]
+        if len(files) > FILES_CHANGED_SHOWN:
+            shown.append(f"… and {len(files) - FILES_CHANGED_SHOWN} more")
+        lines += _bullets("Files changed", shown)
+    return "\n".join(lines)
+
+
+def _earlier_handoffs_section(handoffs: list[Handoff]) -> str:
+    if not handoffs:
+        return ""
+    lines = ["## Earlier handoffs", ""]
+    lines += [f"- {_when(h.created_at)}: {_first_line(h.summary)}" for h in handoffs]
+    return "\n".join(lines)
+
+
+def _shifts_section(shifts: list[Shift], now: datetime) -> str:
+    if not shifts:
+        return "## Recent shifts\n\nNo earlier shifts."
+    lines = ["## Recent shifts (newest first)", ""]
+    for s in shifts:
+        parts = [
+            f"{_when(s.started_at)} ({_ago(s.started_at, now)})",
+            s.status.value,
+            s.trigger.value,
+            f"${s.cost_usd:.2f}",
+            _duration(s.duration_s),
+        ]
+        if s.failure_kind is not None:
+            parts.append(s.failure_kind.value)
+        if s.test_result is not None:
+            parts.append("tests passed" if s.test_result.passed else "tests FAILED")
+        if s.error:
+            parts.append(_first_line(s.error))
+        lines.append("- " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def _feedback_section(feedback: list[Feedback]) -> str:
+    if not feedback:
+        return ""
+    lines = ["## Operator feedback (newest first; take it into account)", ""]
+    for f in feedback:
+        note = f.note.strip().replace("\n", " ") or "(no note)"
+        lines.append(f"- {f.rating}/5 on shift `{f.shift_id}` ({_when(f.created_at)}): {note}")
+    return "\n".join(lines)
+
+
+# git -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _GitResult:
+    code: int
+    out: str
+    err: str
+
+
+async def _git(path: Path, *args: str) -> _GitResult:
+    """Run git in `path`; a missing git or a timeout is a failed result, never an exception."""
+    # Optional locks off: a status refresh must not fight the agent for the index lock.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            "git", "-c", "core.quotepath=off", *args, cwd=path, env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        return _GitResult(127, "", "git is not installed")
+    except OSError as exc:
+        return _GitResult(126, "", f"cannot run git: {exc.strerror}")
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), GIT_TIMEOUT_S)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        return _GitResult(124, "", f"git {args[0]} took longer than {GIT_TIMEOUT_S:.0f} s")
+    return _GitResult(
+        proc.returncode or 0,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
+    )
+
+
+async def _git_problem(path: Path) -> str | None:
+    """Why git facts cannot be had for `path`, or None when it is inside a work tree."""
+    if not await asyncio.to_thread(path.is_dir):
+        return "project directory missing"
+    res = await _git(path, "rev-parse", "--is-inside-work-tree")
+    if res.code == 0 and res.out.strip() == "true":
+        return None
+    if res.code == 0 or "not a git repository" in res.err:
+        return "not a git repository"
+    return _first_line(res.err) or f"git failed (exit {res.code})"
+
+
+async def _git_section(path: Path) -> str:
+    problem = await _git_problem(path)
+    if problem is not None:
+        return f"## Git\n\n{problem.capitalize()}."
+    branch, status, log = await asyncio.gather(
+        _git(path, "symbolic-ref", "--short", "-q", "HEAD"),
+        _git(path, "status", "--short"),
+        _git(path, "log", "--oneline", "--no-decorate", "-n", "10"),
+    )
+    if branch.code == 0:
+        branch_text = branch.out.strip()
+    else:
+        head = await git_head(path)
+        branch_text = f"detached HEAD at {head[:12]}" if head else "unknown"
+    lines = ["## Git", "", f"Branch: `{branch_text}`", "", "Status (`git status --short`):", ""]
+    status_lines = status.out.rstrip("\n").splitlines() if status.code == 0 else []
+    if status.code != 0:
+        lines.append(f"    (git status failed: {_first_line(status.err)})")
+    elif not status_lines:
+        lines.append("    clean")
+    else:
+        lines += [f"    {line}" for line in status_lines[:STATUS_LINES]]
+        if len(status_lines) > STATUS_LINES:
+            lines.append(f"    … and {len(status_lines) - STATUS_LINES} more")
+    lines += ["", "Last commits:", ""]
+    commits = log.out.strip().splitlines() if log.code == 0 else []
+    lines += [f"    {c}" for c in commits] if commits else ["    no commits yet"]
+    return "\n".join(lines)
+
+
+async def git_head(path: Path) -> str | None:
+    """The commit HEAD names, or None (not a repository, no commits yet, git missing)."""
+    if not await asyncio.to_thread(path.is_dir):
+        return None
+    res = await _git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    sha = res.out.strip()
+    return sha if res.code == 0 and sha else None
+
+
+async def git_changed_files(path: Path, since_commit: str | None) -> list[str]:
+    """Files changed since `since_commit`: commits, the working tree and untracked files.
+
+    Paths are relative to `path`. Without a commit (the repository had none when the shift
+    started, or it is unknown) the changes are those against HEAD, or every file if there is
+    no HEAD. Not a repository: [].
+    """
+    if await _git_problem(path) is not None:
+        return []
+    base = since_commit
+    if base is not None:
+        check = await _git(path, "rev-parse", "--verify", "-q", f"{base}^{{commit}}")
+        if check.code != 0:
+            base = None  # rewritten history: fall back to what is visibly uncommitted
+    if base is None:
+        base = await git_head(path)
+    if base is not None:
+        tracked = await _git(
+            path, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--"
+        )
+    else:
+        tracked = await _git(path, "ls-files", "-z")
+    untracked = await _git(path, "ls-files", "--others", "--exclude-standard", "-z")
+    names = {n for res in (tracked, untracked) if res.code == 0 for n in res.out.split("\0") if n}
+    return sorted(names)
+
+
+# context files -------------------------------------------------------------------------------
+
+
+def _files_section(root: Path, patterns: list[str]) -> str:
+    """The files named by the policy's globs, each under its own heading (runs in a thread)."""
+    if not patterns:
+        return ""
+    lines = ["## Context files"]
+    if not root.is_dir():
+        return "\n".join([*lines, "", "Skipped: the project directory is missing."])
+    real_root = root.resolve()
+    seen: list[Path] = []
+    for pattern in patterns:
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            lines += ["", f"(`{pattern}` skipped: context globs must stay inside the project)"]
+            continue
+        try:
+            matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        except (ValueError, OSError) as exc:
+            lines += ["", f"(`{pattern}` skipped: {exc})"]
+            continue
+        if not matches:
+            lines += ["", f"(no file matches `{pattern}`)"]
+        for match in matches:
+            if match not in seen:
+                seen.append(match)
+    for match in seen[:MAX_CONTEXT_FILES]:
+        rel = match.relative_to(root).as_posix()
+        lines += ["", f"### {rel}", "", _file_body(match, real_root)]
+    if len(seen) > MAX_CONTEXT_FILES:
+        lines += ["", f"({len(seen) - MAX_CONTEXT_FILES} more matching files left out)"]
+    return "\n".join(lines)
+
+
+def _file_body(path: Path, real_root: Path) -> str:
+    real = path.resolve()
+    if not real.is_relative_to(real_root):
+        return "(skipped: it links outside the project)"
+    try:
+        with real.open("rb") as fh:
+            # UTF-8 needs at most 4 bytes a character; a little more tells us it was cut.
+            raw = fh.read(PER_FILE_CHARS * 4 + 4)
+    except OSError as exc:
+        return f"(cannot read it: {exc.strerror})"
+    if b"\0" in raw[:8192]:
+        return "(binary file skipped)"
+    text = raw.decode("utf-8", "replace")
+    if len(text) > PER_FILE_CHARS or real.stat().st_size > len(raw):
+        text = text[:PER_FILE_CHARS].rstrip() + f"\n\n{TRUNCATED} (the file is longer)"
+    fence = "````" if "```" in text else "```"
+    return f"{fence}\n{text.rstrip()}\n{fence}"
+
+
+# the cap -------------------------------------------------------------------------------------
+
+_SEP = "\n\n"
+
+
+def _fit(sections: list[_Section], max_chars: int) -> str:
+    """Join the sections; cut the least important ones first until the whole fits."""
+    parts = [s for s in sections if s.text]
+    total = sum(len(s.text) for s in parts) + len(_SEP) * (len(parts) - 1)
+    for section in sorted(parts, key=lambda s: -s.rank):
+        if total <= max_chars:
+            break
+        before = len(section.text)
+        section.text = _cut(section.text, before - (total - max_chars))
+        total -= before - len(section.text)
+    text = _SEP.join(s.text for s in parts)
+    if len(text) > max_chars:
+        text = _cut(text, max_chars)
+    if len(text) > max_chars:  # only a pathological heading gets here
+        text = text[: max_chars - len(TRUNCATED) - 1] + "\n" + TRUNCATED
+    return text
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters (when possible) ending in a visible marker."""
+    heading = text.split("\n", 1)[0] if text.startswith("#") else ""
+    marker_tail = f"{TRUNCATED} {{}} characters left out to fit the context limit"
+    room = limit - len(marker_tail.format(len(text))) - 2 - 5  # 5: a closing fence
+    if room <= len(heading) + 2:
+        kept = heading
+    else:
+        kept = text[:room]
+        newline = kept.rfind("\n")
+        if newline > room // 2:
+            kept = kept[:newline]
+        kept = kept.rstrip()
+    fences = [line.strip() for line in kept.splitlines() if line.startswith("```")]
+    if len(fences) % 2:  # keep the marker out of a code block cut in half
+        kept += "\n" + fences[-1]
+    marker = marker_tail.format(len(text) - len(kept))
+    return f"{kept}\n\n{marker}" if kept else marker
+
+
+# prompts -------------------------------------------------------------------------------------
+
+
+def _load_prompt(name: str) -> str:
+    path = resource_dir("prompts") / f"{name}.md"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) or not path.is_file():
+        raise InvalidInput(f"no prompt template named {name!r} (looked for {path})")
+    return path.read_text(encoding="utf-8")
+
+
+def render_prompt(project: Project, context: str, *, now: datetime, deadline: datetime) -> str:
+    """The shift's first message: `prompts/<policy.prompt>.md` with its placeholders filled."""
+    policy = project.policy
+    values = {
+        "project_name": project.name,
+        "project_id": project.id,
+        "project_path": project.path,
+        "context": context.rstrip(),
+        "now": _when(now),
+        "deadline": _when(deadline),
+        "max_minutes": str(policy.max_duration_minutes),
+        "wrap_up_seconds": str(policy.wrap_up_seconds),
+        "budget_usd": f"{policy.max_budget_usd:.2f}",
+        "instructions": policy.instructions.strip() or "(none)",
+        "test_command": policy.test_command or "(none)",
+    }
+    return string.Template(_load_prompt(policy.prompt)).safe_substitute(values)
+
+
+def protocol_text() -> str:
+    """The shift protocol appended to Claude Code's own system prompt."""
+    return _load_prompt("shift_protocol").strip() + "\n"
