@@ -62,19 +62,28 @@ class Database:
     async def _setup(self, migrate_to: int) -> None:
         try:
             await self.conn.execute("PRAGMA busy_timeout = 10000")
-            await self.conn.execute("PRAGMA journal_mode = WAL")
-            await self.conn.execute("PRAGMA synchronous = NORMAL")
-            await self.conn.execute("PRAGMA foreign_keys = ON")
             version = await self.user_version()
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"{self.path} is not a usable shifttui database: {exc}") from None
+        # Checked before switching to WAL, which rewrites the file header: a database of a
+        # newer shifttui is left exactly as it was.
         if version > SCHEMA_VERSION:
             raise DatabaseError(
                 f"{self.path} was written by a newer shifttui (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}); upgrade shifttui instead of opening it with this version"
             )
+        try:
+            await self.conn.execute("PRAGMA journal_mode = WAL")
+            await self.conn.execute("PRAGMA synchronous = NORMAL")
+            await self.conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{self.path} is not a usable shifttui database: {exc}") from None
         for number in range(version, migrate_to):
             async with self.write() as conn:
+                # Another process may have migrated since we read the version.
+                row = await conn.fetchone("PRAGMA user_version")
+                if row is not None and int(row[0]) > number:
+                    continue
                 await conn.executescript_in_tx(MIGRATIONS[number])
                 await conn.execute(f"PRAGMA user_version = {number + 1}")
 
