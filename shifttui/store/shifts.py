@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins  # `list` in the class body names the Shifts.list method
 import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
 import aiosqlite
+from pydantic import ValidationError
 
 from shifttui.errors import AlreadyRunning, InvalidInput, NotFound, StateError
 from shifttui.ids import new_shift_id
@@ -20,6 +22,7 @@ from shifttui.models import (
     ShiftStatus,
     TestResult,
     Trigger,
+    first_error,
 )
 from shifttui.store.db import Database, _Tx, dumps, parse_ts, ts
 
@@ -146,7 +149,7 @@ class Shifts:
         rows = await self._db.fetchall(sql, (*params, limit))
         return [_shift(r) for r in rows]
 
-    async def running(self) -> list[Shift]:
+    async def running(self) -> builtins.list[Shift]:
         rows = await self._db.fetchall("SELECT * FROM shifts WHERE status = 'running'")
         return [_shift(r) for r in rows]
 
@@ -193,12 +196,19 @@ class Shifts:
         now: datetime,
         author: Author = Author.AGENT,
         forced: bool = False,
-        files_changed: list[str] | None = None,
+        files_changed: builtins.list[str] | None = None,
     ) -> Handoff:
         """Store the handoff and mark the shift completed, in one transaction."""
         if handoff is None:
             raise InvalidInput("a shift cannot be completed without a handoff")
-        handoff = HandoffInput.model_validate(handoff.model_dump())
+        # Re-validated: a model_construct()ed or mutated handoff must not slip past the rules;
+        # only the input fields, so a stored Handoff the operator edited is accepted too.
+        try:
+            handoff = HandoffInput.model_validate(
+                handoff.model_dump(include=set(HandoffInput.model_fields))
+            )
+        except ValidationError as exc:
+            raise InvalidInput(f"invalid handoff: {first_error(exc)}") from None
         body = handoff.model_dump(exclude={"summary"})
         body["files_changed"] = files_changed or []
         async with self._db.write() as tx:
@@ -273,7 +283,7 @@ class Shifts:
         self,
         shift_id: str,
         *,
-        files_changed: list[str] | None = None,
+        files_changed: builtins.list[str] | None = None,
         test_result: TestResult | None = None,
     ) -> None:
         """Facts gathered after the end: files changed (git) and the test command's result."""
@@ -302,7 +312,7 @@ class Shifts:
             )
 
     async def recover(self, owner_alive: Callable[[int | None, str | None], bool],
-                      now: datetime) -> list[str]:
+                      now: datetime) -> builtins.list[str]:
         """Running shifts whose owning process is gone become `interrupted` (resumable)."""
         recovered = []
         for shift in await self.running():
