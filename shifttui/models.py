@@ -124,7 +124,7 @@ class Policy(BaseModel):
     enabled: bool = True
     schedule: str | None = None
     catch_up: CatchUp = CatchUp.SKIP
-    max_duration_minutes: int = Field(default=120, gt=0, le=24 * 60)
+    max_duration_minutes: float = Field(default=120, gt=0, le=24 * 60)
     wrap_up_seconds: int = Field(default=120, ge=0, le=3600)
     max_budget_usd: float = Field(default=5.0, gt=0, le=10_000)
     max_turns: int | None = Field(default=None, gt=0)
@@ -142,6 +142,17 @@ class Policy(BaseModel):
     test_command: str | None = None
     test_timeout_seconds: int = Field(default=600, gt=0, le=24 * 3600)
     triggers: Triggers = Field(default_factory=Triggers)
+    env: dict[str, str] = Field(default_factory=dict, description="extra environment for the agent")
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                raise ValueError(f"environment variable name {key!r} is not valid")
+            if "\x00" in value:
+                raise ValueError(f"environment variable {key} contains a NUL byte")
+        return v
 
     @field_validator("schedule")
     @classmethod

@@ -1,26 +1,68 @@
-"""Shift lifecycle: start, stream, limits, abandon, force-complete, shutdown (no Textual).
-
-INTERFACE DRAFT — bodies are being implemented; signatures are the contract other parts use.
-"""
+"""Shift lifecycle: start, stream, limits, abandon, force-complete, shutdown (no Textual)."""
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
+import functools
+import logging
+import os
+import uuid
+import weakref
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 
-from shifttui.bus import Bus, QuestionAsked, ShiftStats
+from shifttui.agent.options import check_permission_mode
+from shifttui.agent.runner import Ending, ShiftRun, Stop
+from shifttui.agent.sink import EventSink
+from shifttui.agent.verify import run_test_command
+from shifttui.bus import (
+    Bus,
+    Notice,
+    QuestionAsked,
+    QuestionClosed,
+    ShiftEnded,
+    ShiftStarted,
+    ShiftStats,
+)
 from shifttui.clock import Clock, SystemClock
 from shifttui.config import Home, Settings
-from shifttui.errors import StateError
-from shifttui.models import HandoffInput, Shift, Trigger
+from shifttui.errors import InvalidInput, ShiftTuiError, StateError
+from shifttui.models import (
+    EventKind,
+    FailureKind,
+    Handoff,
+    HandoffInput,
+    Shift,
+    ShiftStatus,
+    Trigger,
+)
+from shifttui.procs import owner_alive, process_token
 from shifttui.store import Store
+
+log = logging.getLogger(__name__)
 
 # Called when force-complete found no handoff from the agent: gets the auto-draft, returns the
 # operator's edited handoff, or None to store the auto-draft as it is.
 DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
 
+RESUME_PROMPT = (
+    "This shift resumes an earlier shift of this project that was interrupted (shifttui stopped "
+    "while it ran). Continue where you left off, within the limits below, and end by calling "
+    "mcp__shift__complete_shift with an honest handoff.\n\n"
+)
+
 
 class LimitReached(StateError):
     """The global max_concurrent_shifts is reached."""
+
+
+class _Question:
+    def __init__(self, asked: QuestionAsked) -> None:
+        self.asked = asked
+        self.future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
 
 class Supervisor:
@@ -35,6 +77,7 @@ class Supervisor:
         clock: Clock | None = None,
         bus: Bus | None = None,
         cli_path: str | None = None,
+        tick_s: float = 1.0,
     ) -> None:
         self.store = store
         self.home = home
@@ -42,9 +85,18 @@ class Supervisor:
         self.clock = clock or SystemClock()
         self.bus = bus or Bus()
         self.cli_path = cli_path
+        self.tick_s = tick_s
         # True while a human can answer ask_operator (the TUI sets it).
         self.operator_present = False
+        self._runs: dict[str, ShiftRun] = {}
+        self._done: dict[str, asyncio.Future[Shift]] = {}
+        self._questions: dict[str, _Question] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self._starting: set[str] = set()
+        self._token = process_token()
+        atexit.register(_kill_at_exit, weakref.ref(self))
 
+    # ------------------------------------------------------------------ starting
     async def start_shift(
         self,
         project: str,
@@ -55,20 +107,106 @@ class Supervisor:
     ) -> Shift:
         """Claim and start a shift; returns the `running` row. Raises AlreadyRunning,
         LimitReached, NotFound, StateError (e.g. resume of a shift that is not interrupted)."""
-        raise NotImplementedError
+        from shifttui.context import build_context, git_head, protocol_text, render_prompt
+
+        proj = await self.store.projects.get(project)
+        if not Path(proj.path).is_dir():
+            raise InvalidInput(f"project {proj.name}: path {proj.path} does not exist or is not "
+                               "a directory (fix it with `shifttui project set --path`)")
+        check_permission_mode(proj)
+        resume_session: str | None = None
+        if resume_of is not None:
+            old = await self.store.shifts.get(resume_of)
+            if old.project_id != proj.id:
+                raise InvalidInput(f"shift {old.id} belongs to project {old.project_id}")
+            if old.status is not ShiftStatus.INTERRUPTED:
+                raise StateError(f"only an interrupted shift can be resumed; {old.id} is "
+                                 f"{old.status.value}")
+            resume_session = old.session_id
+            trigger = Trigger.RESUME
+        running = await self.store.shifts.running()
+        others = [s for s in running if s.project_id != proj.id]
+        if len(others) >= self.settings.max_concurrent_shifts:
+            raise LimitReached(f"{len(others)} shifts are running (limit "
+                               f"{self.settings.max_concurrent_shifts}, max_concurrent_shifts)")
+        if proj.id in self._starting:
+            raise StateError(f"a shift on {proj.name} is already starting")
+        self._starting.add(proj.id)
+        try:
+            now = self.clock.now()
+            deadline = now + timedelta(minutes=proj.policy.max_duration_minutes)
+            start_commit = await git_head(Path(proj.path))
+            shift = await self.store.shifts.claim(
+                proj.id, trigger=trigger, now=now, deadline=deadline, owner_pid=os.getpid(),
+                owner_token=self._token, model=proj.policy.model, reason=reason,
+                parent_shift_id=resume_of, start_commit=start_commit,
+            )
+            try:
+                context = await build_context(self.store, proj, now=now)
+                prompt = render_prompt(proj, context, now=now, deadline=deadline)
+                if resume_of is not None:
+                    prompt = RESUME_PROMPT + prompt
+                system_append = protocol_text()
+            except Exception as exc:
+                await self.store.shifts.fail(shift.id, FailureKind.AGENT_ERROR,
+                                             f"cannot prepare the shift: {exc}", self.clock.now())
+                raise
+        finally:
+            self._starting.discard(proj.id)
+        sink = EventSink(shift.id, self.store, self.bus, self.clock,
+                         self.home.agent_log(shift.id),
+                         on_storage_error=functools.partial(self._storage_failed, shift.id))
+        sink.start()
+        sink.add(EventKind.INFO, f"shift started ({trigger.value}"
+                 f"{': ' + reason if reason else ''}); deadline "
+                 f"{deadline.astimezone().strftime('%H:%M')}, budget "
+                 f"${proj.policy.max_budget_usd:.2f}", {"trigger": trigger.value})
+        run = ShiftRun(
+            project=proj, shift=shift, prompt=prompt, system_append=system_append, sink=sink,
+            bus=self.bus, clock=self.clock, cli_path=self.cli_path or self.settings.claude_cli,
+            ask_hook=self._ask, resume_session=resume_session,
+        )
+        self._runs[shift.id] = run
+        self._done[shift.id] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().create_task(self._drive(run), name=f"shift-{shift.id}")
+        self._ensure_ticker()
+        self.bus.publish(ShiftStarted(shift))
+        return shift
 
     def running_ids(self) -> list[str]:
-        raise NotImplementedError
+        return list(self._runs)
 
     def stats(self, shift_id: str) -> ShiftStats | None:
-        raise NotImplementedError
+        run = self._runs.get(shift_id)
+        return run.stats() if run else None
 
     async def wait(self, shift_id: str) -> Shift:
         """Until the shift has ended; returns its final row."""
-        raise NotImplementedError
+        done = self._done.get(shift_id)
+        if done is not None:
+            return await asyncio.shield(done)
+        return await self.store.shifts.get(shift_id)
 
+    # ------------------------------------------------------------------ operator actions
     async def abandon(self, shift_id: str, reason: str) -> Shift:
-        raise NotImplementedError
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("abandoning a shift needs a reason")
+        run = self._runs.get(shift_id)
+        if run is None:
+            return await self._end_foreign(shift_id, reason)
+        run.request_stop(Stop("abandon", reason, hard=True))
+        return await self.wait(shift_id)
+
+    async def _end_foreign(self, shift_id: str, reason: str) -> Shift:
+        """A running row this process does not own: only a dead owner's may be ended here."""
+        shift = await self.store.shifts.get(shift_id)
+        if shift.status is not ShiftStatus.RUNNING:
+            raise StateError(f"shift {shift.id} is already {shift.status.value}")
+        if owner_alive(shift.owner_pid, shift.owner_token):
+            raise StateError(f"shift {shift.id} is run by another shifttui process "
+                             f"(pid {shift.owner_pid}); stop it there")
+        return await self.store.shifts.abandon(shift.id, reason, self.clock.now())
 
     async def force_complete(
         self,
@@ -79,14 +217,204 @@ class Supervisor:
     ) -> Shift:
         """Interrupt, ask the agent for complete_shift, wait wrap_up_seconds; failing that use
         `handoff`, else the operator's edit of the auto-draft via `editor`, else the auto-draft."""
-        raise NotImplementedError
+        run = self._runs.get(shift_id)
+        if run is None:
+            raise StateError(f"shift {shift_id} is not running in this shifttui")
+        run.request_stop(Stop("force", "operator asked to finish now", hard=False,
+                              handoff=handoff, editor=editor))
+        return await self.wait(shift_id)
+
+    # ------------------------------------------------------------------ questions
+    async def _ask(self, run: ShiftRun, question: str) -> str | None:
+        if not self.operator_present:
+            return None
+        asked = QuestionAsked(run.shift.id, run.project.id, uuid.uuid4().hex[:8], question,
+                              float(self.settings.question_timeout_seconds))
+        q = _Question(asked)
+        self._questions[asked.question_id] = q
+        self.bus.publish(asked)
+        self.bus.publish(Notice("question", f"{run.project.name} asks", question,
+                                run.project.id, run.shift.id, "warning"))
+        answer: str | None = None
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(q.future), asked.timeout_s)
+        except TimeoutError:
+            answer = None
+        finally:
+            self._questions.pop(asked.question_id, None)
+            self.bus.publish(QuestionClosed(run.shift.id, asked.question_id, answer))
+        return answer
 
     def pending_questions(self) -> list[QuestionAsked]:
-        raise NotImplementedError
+        return [q.asked for q in self._questions.values()]
 
     async def answer_question(self, shift_id: str, question_id: str, answer: str) -> None:
-        raise NotImplementedError
+        q = self._questions.get(question_id)
+        if q is None or q.asked.shift_id != shift_id:
+            raise StateError("that question is no longer waiting for an answer")
+        if not answer.strip():
+            raise InvalidInput("the answer is empty")
+        if not q.future.done():
+            q.future.set_result(answer.strip())
 
+    # ------------------------------------------------------------------ shutdown
     async def shutdown(self, reason: str = "shifttui quit") -> None:
         """Stop every running shift cleanly as `interrupted` (resumable); no orphan process."""
-        raise NotImplementedError
+        runs = list(self._runs.values())
+        for run in runs:
+            run.request_stop(Stop("shutdown", reason, hard=True))
+        futures = [self._done[r.shift.id] for r in runs if r.shift.id in self._done]
+        if futures:
+            _, pending = await asyncio.wait(futures, timeout=10.0)
+            if pending:
+                self._kill_all()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+
+    def _kill_all(self) -> None:
+        for run in list(self._runs.values()):
+            run.kill_now()
+
+    # ------------------------------------------------------------------ internals
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+
+    async def _tick_loop(self) -> None:
+        """Every tick: deadlines, live figures to the UI, progress to the database."""
+        while self._runs:
+            await asyncio.sleep(self.tick_s)
+            now = self.clock.now()
+            for run in list(self._runs.values()):
+                if now >= run.shift.deadline and run.stop is None and run.phase == "working":
+                    run.request_stop(Stop("deadline", "the shift reached its deadline",
+                                          hard=False))
+                run.publish_progress(force=True)
+                await self._save_progress(run)
+
+    async def _save_progress(self, run: ShiftRun) -> None:
+        t_in, t_out = run.cost.tokens
+        try:
+            await self.store.shifts.update_progress(
+                run.shift.id, cost_usd=run.cost.cost_usd, tokens_in=t_in, tokens_out=t_out,
+                num_turns=run.cost.turns, model=run.model, session_id=run.session_id,
+                agent_pid=run.agent_pid,
+            )
+        except ShiftTuiError as exc:
+            log.error("cannot save progress of %s: %s", run.shift.id, exc)
+
+    def _storage_failed(self, shift_id: str, exc: Exception) -> None:
+        run = self._runs.get(shift_id)
+        self.bus.publish(Notice("error", "database write failed",
+                                f"cannot store events ({exc}); stopping the shift", None,
+                                shift_id, "error"))
+        if run is not None:
+            run.request_stop(Stop("abandon", f"database write failed: {exc}", hard=True))
+
+    async def _drive(self, run: ShiftRun) -> None:
+        shift_id = run.shift.id
+        done = self._done[shift_id]
+        try:
+            ending = await run.run()
+            final, handoff = await self._finish(run, ending)
+            if not done.done():
+                done.set_result(final)
+            self.bus.publish(ShiftEnded(final, handoff))
+            self._notify_end(run, final)
+        except asyncio.CancelledError:
+            run.kill_now()
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(self.store.shifts.interrupt(
+                    shift_id, "shifttui stopped during the shift", self.clock.now()))
+            if not done.done():
+                done.cancel()
+            raise
+        except Exception as exc:
+            log.exception("shift %s crashed in shifttui", shift_id)
+            run.kill_now()
+            with contextlib.suppress(Exception):
+                await self.store.shifts.fail(shift_id, FailureKind.AGENT_ERROR,
+                                             f"shifttui error: {exc}", self.clock.now())
+            if not done.done():
+                done.set_exception(exc)
+            self.bus.publish(Notice("error", "shift crashed", str(exc), run.project.id,
+                                    shift_id, "error"))
+        finally:
+            self._runs.pop(shift_id, None)
+            with contextlib.suppress(Exception):
+                await run.sink.close()
+
+    async def _finish(self, run: ShiftRun, ending: Ending) -> tuple[Shift, Handoff | None]:
+        from shifttui.context import git_changed_files
+
+        project, shift_id = run.project, run.shift.id
+        files: list[str] = []
+        if Path(project.path).is_dir():
+            with contextlib.suppress(Exception):
+                files = await git_changed_files(Path(project.path), run.shift.start_commit)
+        test_result = None
+        command = project.policy.test_command
+        if command and run.agent_pid and ending.status in ("completed", "failed", "expired") \
+                and Path(project.path).is_dir():
+            run.phase = "testing"
+            run.publish_progress(force=True)
+            run.sink.add(EventKind.INFO, f"running tests: {command}", {"command": command})
+            test_result = await run_test_command(command, project.path,
+                                                 project.policy.test_timeout_seconds)
+            verdict = "passed" if test_result.passed else (
+                "timed out" if test_result.timed_out else f"failed (exit {test_result.exit_code})")
+            run.sink.add(EventKind.INFO if test_result.passed else EventKind.ERROR,
+                         f"tests {verdict} in {test_result.duration_s:.1f}s",
+                         test_result.model_dump())
+        await self._save_progress(run)
+        now = self.clock.now()
+        summary = {"status": ending.status, "reason": ending.reason,
+                   "failure_kind": ending.failure_kind, "author": ending.author,
+                   "forced": ending.forced}
+        run.sink.add(EventKind.INFO, f"shift {ending.status}"
+                     f"{' (' + ending.failure_kind.value + ')' if ending.failure_kind else ''}"
+                     f"{': ' + ending.reason if ending.reason else ''}", summary)
+        await run.sink.flush()
+        handoff: Handoff | None = None
+        store = self.store.shifts
+        if ending.status == "completed":
+            assert ending.handoff is not None
+            handoff = await store.complete(shift_id, ending.handoff, now=now,
+                                           author=ending.author, forced=ending.forced,
+                                           files_changed=files)
+        elif ending.status == "abandoned":
+            await store.abandon(shift_id, ending.reason or "abandoned", now)
+        elif ending.status == "interrupted":
+            await store.interrupt(shift_id, ending.reason, now)
+        elif ending.status == "expired":
+            await store.expire(shift_id, ending.reason, now)
+        else:
+            kind = ending.failure_kind or FailureKind.AGENT_ERROR
+            await store.fail(shift_id, kind, ending.reason, now)
+        await store.set_outcome_details(shift_id, files_changed=files, test_result=test_result)
+        return await store.get(shift_id), handoff
+
+    def _notify_end(self, run: ShiftRun, shift: Shift) -> None:
+        name = run.project.name
+        if shift.status is ShiftStatus.COMPLETED:
+            how = " (forced)" if shift.forced else ""
+            self.bus.publish(Notice("shift_ended", f"{name}: shift completed{how}",
+                                    f"${shift.cost_usd:.2f}", run.project.id, shift.id))
+        elif shift.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
+            kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
+            self.bus.publish(Notice("shift_failed", f"{name}: shift {shift.status.value} "
+                                    f"({kind})", shift.error or "", run.project.id, shift.id,
+                                    "error"))
+        else:
+            self.bus.publish(Notice("shift_ended", f"{name}: shift {shift.status.value}",
+                                    shift.error or "", run.project.id, shift.id))
+
+
+def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:
+    """No agent process may outlive shifttui, whatever path the exit took."""
+    supervisor = ref()
+    if supervisor is not None:
+        supervisor._kill_all()

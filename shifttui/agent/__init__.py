@@ -1,0 +1,1 @@
+"""Everything that talks to Claude Code through claude-agent-sdk (no Textual)."""

@@ -1,0 +1,120 @@
+"""Live cost, tokens and turns of a shift, from each message, corrected by each result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# USD per million tokens: (input, output). Cache writes cost 1.25x input, cache reads 0.1x.
+# Only for the running estimate; each ResultMessage replaces it with the CLI's own figure.
+_PRICES: list[tuple[str, tuple[float, float]]] = [
+    ("opus-4-5", (5.0, 25.0)),
+    ("opus-4-6", (5.0, 25.0)),
+    ("opus-4-7", (5.0, 25.0)),
+    ("opus", (15.0, 75.0)),
+    ("sonnet", (3.0, 15.0)),
+    ("haiku-4", (1.0, 5.0)),
+    ("haiku", (0.8, 4.0)),
+]
+_DEFAULT_PRICE = (3.0, 15.0)
+
+
+def price_for(model: str | None) -> tuple[float, float]:
+    name = (model or "").lower()
+    for key, price in _PRICES:
+        if key in name:
+            return price
+    return _DEFAULT_PRICE
+
+
+def usage_tokens(usage: dict[str, Any] | None) -> tuple[int, int, int, int]:
+    """(input, cache_write, cache_read, output) from an API usage dict."""
+    if not usage:
+        return (0, 0, 0, 0)
+
+    def num(key: str) -> int:
+        value = usage.get(key)
+        return int(value) if isinstance(value, int | float) else 0
+
+    return (
+        num("input_tokens"),
+        num("cache_creation_input_tokens"),
+        num("cache_read_input_tokens"),
+        num("output_tokens"),
+    )
+
+
+def estimate_cost(model: str | None, usage: dict[str, Any] | None) -> float:
+    inp, cache_w, cache_r, out = usage_tokens(usage)
+    p_in, p_out = price_for(model)
+    return (inp * p_in + cache_w * p_in * 1.25 + cache_r * p_in * 0.1 + out * p_out) / 1e6
+
+
+@dataclass
+class CostTracker:
+    """Cost of one shift = settled figure from results + estimate of the turn in flight.
+
+    The real CLI sends each content block of one API response as its own message with the same
+    message id, so usage is de-duplicated by id (the latest usage of an id wins).
+    """
+
+    settled_cost: float = 0.0
+    settled_in: int = 0
+    settled_out: int = 0
+    settled_turns: int = 0
+    _turn_usage: dict[str, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
+    _process_cost: float = 0.0
+
+    def on_assistant(self, message_id: str | None, model: str | None,
+                     usage: dict[str, Any] | None) -> bool:
+        """Record one assistant message; True when the figures changed."""
+        key = message_id or f"anon-{len(self._turn_usage)}"
+        if usage is None:
+            if key in self._turn_usage:
+                return False
+            usage = {}
+        self._turn_usage[key] = (model, usage)
+        return True
+
+    def on_result(self, total_cost_usd: float | None, usage: dict[str, Any] | None,
+                  num_turns: int) -> None:
+        """A ResultMessage ends a turn; its cost is cumulative for the CLI process."""
+        inp, cache_w, cache_r, out = usage_tokens(usage)
+        if usage:
+            self.settled_in += inp + cache_w + cache_r
+            self.settled_out += out
+        else:
+            t_in, t_out = self._turn_tokens()
+            self.settled_in += t_in
+            self.settled_out += t_out
+        if total_cost_usd is not None:
+            self.settled_cost += max(0.0, total_cost_usd - self._process_cost)
+            self._process_cost = total_cost_usd
+        else:
+            self.settled_cost += self._turn_cost()
+        self.settled_turns += num_turns
+        self._turn_usage.clear()
+
+    def _turn_cost(self) -> float:
+        return sum(estimate_cost(m, u) for m, u in self._turn_usage.values())
+
+    def _turn_tokens(self) -> tuple[int, int]:
+        t_in = t_out = 0
+        for _, usage in self._turn_usage.values():
+            inp, cache_w, cache_r, out = usage_tokens(usage)
+            t_in += inp + cache_w + cache_r
+            t_out += out
+        return t_in, t_out
+
+    @property
+    def cost_usd(self) -> float:
+        return self.settled_cost + self._turn_cost()
+
+    @property
+    def tokens(self) -> tuple[int, int]:
+        t_in, t_out = self._turn_tokens()
+        return self.settled_in + t_in, self.settled_out + t_out
+
+    @property
+    def turns(self) -> int:
+        return self.settled_turns + len(self._turn_usage)

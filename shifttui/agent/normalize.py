@@ -1,0 +1,155 @@
+"""Turn SDK messages into shift events: a kind, a one-line summary and a JSON payload."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from claude_agent_sdk import (
+    AssistantMessage,
+    ResultMessage,
+    SystemMessage,
+    TextBlock,
+    ThinkingBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+)
+
+from shifttui.models import EventKind
+
+SUMMARY_MAX = 240
+# The argument that says most about a tool call, by tool name.
+_KEY_ARGS = ("command", "file_path", "path", "pattern", "url", "query", "question", "summary",
+             "notebook_path", "prompt", "description", "skill")
+
+Normalized = tuple[EventKind, str, dict[str, Any]]
+
+
+def one_line(text: str, limit: int = SUMMARY_MAX) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def short_tool_name(name: str) -> str:
+    return name.removeprefix("mcp__shift__").removeprefix("mcp__")
+
+
+def tool_key_arg(name: str, args: dict[str, Any]) -> str:
+    for key in _KEY_ARGS:
+        value = args.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _payload(message: object) -> dict[str, Any]:
+    data = dataclasses.asdict(message) if dataclasses.is_dataclass(message) else {}  # type: ignore[arg-type]
+    data["type"] = type(message).__name__
+    return data
+
+
+def _result_size(content: object) -> int:
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(len(str(c.get("text", ""))) if isinstance(c, dict) else 0 for c in content)
+    return 0
+
+
+def _result_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+    return ""
+
+
+def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def normalize(message: object) -> list[Normalized]:
+    """One SDK message becomes one or more events (one per content block)."""
+    if isinstance(message, AssistantMessage):
+        return _assistant(message)
+    if isinstance(message, UserMessage):
+        return _user(message)
+    if isinstance(message, ResultMessage):
+        return [(EventKind.RESULT, _result_summary(message), _payload(message))]
+    if isinstance(message, SystemMessage):
+        return [(EventKind.SYSTEM, _system_summary(message), _payload(message))]
+    name = type(message).__name__
+    if name == "StreamEvent":
+        return []
+    return [(EventKind.INFO, one_line(f"{name}"), _payload(message))]
+
+
+def _assistant(message: AssistantMessage) -> list[Normalized]:
+    out: list[Normalized] = []
+    base = {"message_id": message.message_id, "model": message.model, "usage": message.usage}
+    for block in message.content:
+        if isinstance(block, TextBlock):
+            out.append((EventKind.TEXT, one_line(block.text), {**base, "text": block.text}))
+        elif isinstance(block, ThinkingBlock):
+            out.append((EventKind.THINKING, one_line(block.thinking),
+                        {**base, "thinking": block.thinking}))
+        elif isinstance(block, ToolUseBlock):
+            arg = tool_key_arg(block.name, block.input)
+            summary = short_tool_name(block.name) + (f": {arg}" if arg else "")
+            out.append((EventKind.TOOL_USE, one_line(summary),
+                        {**base, "id": block.id, "name": block.name, "input": block.input}))
+        else:
+            out.append((EventKind.INFO, type(block).__name__, {**base,
+                        "block": dataclasses.asdict(block) if dataclasses.is_dataclass(block)
+                        else str(block)}))
+    if message.error:
+        out.append((EventKind.ERROR, f"API error: {message.error}", {**base,
+                    "error": message.error}))
+    return out
+
+
+def _user(message: UserMessage) -> list[Normalized]:
+    if isinstance(message.content, str):
+        text = message.content
+        kind = EventKind.OPERATOR if "interrupted by user" in text else EventKind.INFO
+        return [(kind, one_line(text), {"type": "UserMessage", "text": text})]
+    out: list[Normalized] = []
+    for block in message.content:
+        if isinstance(block, ToolResultBlock):
+            size = _result_size(block.content)
+            if block.is_error:
+                summary = "error: " + one_line(_result_text(block.content), 200)
+            else:
+                summary = f"ok ({human_size(size)})"
+            out.append((EventKind.TOOL_RESULT, summary, {
+                "tool_use_id": block.tool_use_id, "is_error": bool(block.is_error),
+                "content": block.content,
+            }))
+        elif isinstance(block, TextBlock):
+            kind = EventKind.OPERATOR if "interrupted by user" in block.text else EventKind.INFO
+            out.append((kind, one_line(block.text), {"text": block.text}))
+    return out
+
+
+def _result_summary(message: ResultMessage) -> str:
+    cost = f"${message.total_cost_usd:.4f}" if message.total_cost_usd is not None else "$?"
+    status = "error" if message.is_error else "ok"
+    extra = f" [{message.terminal_reason}]" if message.terminal_reason else ""
+    errs = f": {one_line('; '.join(message.errors), 120)}" if message.errors else ""
+    api = f" http {message.api_error_status}" if message.api_error_status else ""
+    return (f"turn ended {status} ({message.subtype}{api}) — {message.num_turns} turns, {cost}, "
+            f"{message.duration_ms / 1000:.1f}s{extra}{errs}")
+
+
+def _system_summary(message: SystemMessage) -> str:
+    data = message.data or {}
+    if message.subtype == "init":
+        model = data.get("model", "?")
+        version = data.get("claude_code_version", "")
+        return one_line(f"session started: model {model}, Claude Code {version}".strip())
+    return one_line(f"{message.subtype}")

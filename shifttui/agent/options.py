@@ -1,0 +1,127 @@
+"""ClaudeAgentOptions for a shift: CLI, prompt, tools, permissions and guards from the policy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from claude_agent_sdk import (
+    ClaudeAgentOptions,
+    HookMatcher,
+    McpSdkServerConfig,
+    PermissionResultAllow,
+    ToolPermissionContext,
+)
+from claude_agent_sdk.types import HookContext, HookInput
+
+from shifttui.agent.guards import Guard
+from shifttui.agent.tools import TOOL_NAMES
+from shifttui.config import CLI_ENV, Settings
+from shifttui.errors import InvalidInput
+from shifttui.models import PermissionMode, Project
+
+
+class CliMissing(Exception):
+    """The Claude Code CLI to use cannot be found; the message says what to do."""
+
+
+def resolve_cli(explicit: str | None, settings: Settings) -> str | None:
+    """SHIFTTUI_CLAUDE_CLI, then config.toml's claude_cli, else None (the SDK's bundled CLI)."""
+    chosen = explicit or os.environ.get(CLI_ENV) or settings.claude_cli
+    if not chosen:
+        return None
+    found = shutil.which(chosen) if os.sep not in chosen else chosen
+    path = Path(found or chosen).expanduser()
+    if not path.is_file():
+        raise CliMissing(
+            f"Claude Code CLI {chosen!r} not found (from {_source(explicit, settings)}); fix that "
+            "setting, or unset it to use the CLI bundled with claude-agent-sdk "
+            "(pip install claude-agent-sdk)"
+        )
+    if not os.access(path, os.X_OK):
+        raise CliMissing(f"Claude Code CLI {path} is not executable (chmod +x it)")
+    return str(path)
+
+
+def _source(explicit: str | None, settings: Settings) -> str:
+    if explicit:
+        return "the supervisor"
+    if os.environ.get(CLI_ENV):
+        return CLI_ENV
+    return "claude_cli in config.toml"
+
+
+def check_permission_mode(project: Project) -> None:
+    """Claude Code refuses bypassPermissions as root unless IS_SANDBOX=1: say so up front."""
+    policy = project.policy
+    if policy.permission_mode is not PermissionMode.BYPASS:
+        return
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    sandbox = policy.env.get("IS_SANDBOX") or os.environ.get("IS_SANDBOX")
+    if is_root and sandbox != "1":
+        raise InvalidInput(
+            f"project {project.name}: permission_mode bypassPermissions is refused by Claude Code "
+            "when running as root; use acceptEdits (the default: shifttui approves tool calls "
+            "after its guards), or set IS_SANDBOX=1 in the policy's env if this machine is a "
+            "disposable sandbox"
+        )
+
+
+def build_options(
+    project: Project,
+    *,
+    shift_id: str,
+    system_append: str,
+    server: McpSdkServerConfig,
+    guard_hook: Callable[[HookInput, str | None, HookContext], Any],
+    stderr: Callable[[str], None],
+    cli_path: str | None,
+    resume: str | None = None,
+) -> ClaudeAgentOptions:
+    policy = project.policy
+    env = {
+        # Keep the shift tools in the prompt instead of behind ToolSearch.
+        "ENABLE_TOOL_SEARCH": "false",
+        **policy.env,
+        "SHIFTTUI_SHIFT_ID": shift_id,
+        "SHIFTTUI_PROJECT": project.id,
+    }
+
+    async def allow_after_guard(
+        tool_name: str, tool_input: dict[str, Any], context: ToolPermissionContext
+    ) -> PermissionResultAllow:
+        # The PreToolUse guard already ran for this call; an unattended shift must never
+        # block on a permission prompt nobody will answer.
+        return PermissionResultAllow()
+
+    mcp_servers: dict[str, Any] = {"shift": server, **policy.mcp_servers}
+    return ClaudeAgentOptions(
+        cwd=project.path,
+        cli_path=cli_path,
+        system_prompt={"type": "preset", "preset": "claude_code", "append": system_append},
+        # The project's own settings and CLAUDE.md apply; the user's personal settings (hooks,
+        # permission rules written for interactive use) do not leak into unattended shifts.
+        setting_sources=["project"],
+        model=policy.model,
+        permission_mode=policy.permission_mode.value,
+        allowed_tools=[*policy.allowed_tools, *TOOL_NAMES],
+        disallowed_tools=list(policy.disallowed_tools),
+        mcp_servers=mcp_servers,
+        add_dirs=list(policy.add_dirs),
+        max_turns=policy.max_turns,
+        # The SDK's own cap is a backstop only: it is checked after each API call and
+        # overshoots; the supervisor stops the shift itself from the live figure.
+        max_budget_usd=policy.max_budget_usd * 1.5,
+        hooks={"PreToolUse": [HookMatcher(matcher=None, hooks=[guard_hook])]},
+        can_use_tool=allow_after_guard,
+        stderr=stderr,
+        env=env,
+        resume=resume,
+    )
+
+
+def make_guard(project: Project) -> Guard:
+    return Guard(project.path, project.policy.add_dirs, project.policy.deny_commands)

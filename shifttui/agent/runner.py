@@ -1,0 +1,476 @@
+"""One running shift: drives Claude Code through a turn loop, watches limits, stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from claude_agent_sdk import (
+    AssistantMessage,
+    ClaudeSDKClient,
+    CLINotFoundError,
+    ResultMessage,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+)
+from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
+
+from shifttui.agent.cost import CostTracker
+from shifttui.agent.draft import Transcript
+from shifttui.agent.failures import classify_exception, classify_result
+from shifttui.agent.normalize import normalize, one_line
+from shifttui.agent.options import CliMissing, build_options, make_guard
+from shifttui.agent.sink import EventSink
+from shifttui.agent.tools import build_server
+from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
+from shifttui.clock import Clock
+from shifttui.models import Author, EventKind, FailureKind, HandoffInput, Project, Shift
+from shifttui.procs import kill_tree, pid_alive
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 30.0
+DRAIN_TIMEOUT_S = 0.5  # after an interrupt, how long the CLI gets to report its result
+AFTER_HANDOFF_S = 15.0  # the agent may say goodbye; then it is stopped
+GUARD_HALT_AFTER = 5  # denials before the shift is halted
+
+FOLLOW_UP = (
+    "Your turn ended without calling mcp__shift__complete_shift. This shift must end with a "
+    "handoff: call mcp__shift__complete_shift now with an honest summary of what you did, what "
+    "is in progress, blockers and next steps. Do not start new work."
+)
+WRAP_UP = (
+    "shifttui: time is up for this shift{why}. Stop working now and call "
+    "mcp__shift__complete_shift immediately with an honest handoff (summary, completed, "
+    "in_progress, blockers, next_steps, decisions, questions_for_operator). Do not start new work."
+)
+NO_OPERATOR = (
+    "No operator is available right now. Proceed on your best judgment and note the assumption "
+    "in your handoff (decisions / questions_for_operator)."
+)
+
+DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
+QuestionHook = Callable[["ShiftRun", str], Awaitable[str | None]]
+
+
+@dataclass
+class Stop:
+    """Why the shift is being stopped. `hard` stops end it without asking for a handoff."""
+
+    kind: str  # abandon | shutdown | budget | guard | deadline | force
+    reason: str
+    hard: bool
+    handoff: HandoffInput | None = None
+    editor: DraftEditor | None = None
+
+
+@dataclass
+class Ending:
+    status: str  # completed | abandoned | failed | interrupted | expired
+    reason: str = ""
+    failure_kind: FailureKind | None = None
+    handoff: HandoffInput | None = None
+    author: Author = Author.AGENT
+    forced: bool = False
+
+
+@dataclass
+class _Turn:
+    result: ResultMessage | None = None
+    eof: bool = False
+    timed_out: bool = False
+
+
+_EOF = object()
+_WAKE = object()
+
+
+class ShiftRun:
+    """Owns the SDK client of one shift; only its own task touches the client."""
+
+    def __init__(
+        self,
+        *,
+        project: Project,
+        shift: Shift,
+        prompt: str,
+        system_append: str,
+        sink: EventSink,
+        bus: Bus,
+        clock: Clock,
+        cli_path: str | None,
+        ask_hook: QuestionHook,
+        resume_session: str | None = None,
+    ) -> None:
+        self.project = project
+        self.shift = shift
+        self.prompt = prompt
+        self.system_append = system_append
+        self.sink = sink
+        self.bus = bus
+        self.clock = clock
+        self.cli_path = cli_path
+        self.ask_hook = ask_hook
+        self.resume_session = resume_session
+        self.cost = CostTracker()
+        self.transcript = Transcript()
+        self.guard = make_guard(project)
+        self.phase = "starting"
+        self.handoff: HandoffInput | None = None
+        self.handoff_at: float | None = None
+        self.stop: Stop | None = None
+        self.agent_pid: int | None = None
+        self.session_id: str | None = resume_session
+        self.model: str | None = project.policy.model
+        self.violations = 0
+        self.stderr_tail: list[str] = []
+        self.client: ClaudeSDKClient | None = None
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._reader_error: BaseException | None = None
+        self._stopping_since: float | None = None
+        self._budget_warned = False
+        self._last_progress = 0.0
+        self._loop = asyncio.get_running_loop()
+
+    # ------------------------------------------------------------------ live figures
+    def stats(self) -> ShiftStats:
+        elapsed = (self.clock.now() - self.shift.started_at).total_seconds()
+        t_in, t_out = self.cost.tokens
+        return ShiftStats(
+            shift_id=self.shift.id, project_id=self.project.id, cost_usd=self.cost.cost_usd,
+            budget_usd=self.project.policy.max_budget_usd, tokens_in=t_in, tokens_out=t_out,
+            num_turns=self.cost.turns, elapsed_s=max(0.0, elapsed),
+            max_duration_s=self.project.policy.max_duration_minutes * 60, model=self.model,
+            phase=self.phase,
+        )
+
+    def publish_progress(self, force: bool = False) -> None:
+        now = self._loop.time()
+        if force or now - self._last_progress >= 0.25:
+            self._last_progress = now
+            self.bus.publish(ShiftProgress(self.stats()))
+
+    # ------------------------------------------------------------------ ShiftControl (tools)
+    def submit_handoff(self, handoff: HandoffInput) -> str:
+        if self.handoff is None:
+            self.handoff = handoff
+            self.handoff_at = self._loop.time()
+            self.sink.add(EventKind.INFO, f"handoff received: {one_line(handoff.summary, 160)}",
+                          {"handoff": handoff.model_dump()})
+        return ("Handoff recorded; this shift is complete. Stop now: do not call more tools. "
+                "Reply with one short closing sentence.")
+
+    def status_text(self) -> str:
+        s = self.stats()
+        left_s = max(0.0, s.max_duration_s - s.elapsed_s)
+        return (f"Time used {s.elapsed_s / 60:.1f} of {s.max_duration_s / 60:.0f} min "
+                f"({left_s / 60:.1f} min left). Cost ${s.cost_usd:.2f} of ${s.budget_usd:.2f} "
+                f"(${max(0.0, s.budget_usd - s.cost_usd):.2f} left). Turns so far: {s.num_turns}.")
+
+    async def ask_operator(self, question: str) -> str:
+        self.sink.add(EventKind.QUESTION, f"question: {one_line(question, 200)}",
+                      {"question": question})
+        answer = await self.ask_hook(self, question)
+        if answer is None:
+            self.sink.add(EventKind.OPERATOR, "no answer from the operator", {})
+            return NO_OPERATOR
+        self.sink.add(EventKind.OPERATOR, f"operator answered: {one_line(answer, 200)}",
+                      {"answer": answer})
+        return f"The operator answered: {answer}"
+
+    # ------------------------------------------------------------------ guard hook
+    async def _guard_hook(self, hook_input: HookInput, tool_use_id: str | None,
+                          context: HookContext) -> HookJSONOutput:
+        data: dict[str, Any] = dict(hook_input)
+        tool_name = str(data.get("tool_name", ""))
+        tool_input = data.get("tool_input") or {}
+        denial = self.guard.check(tool_name, tool_input if isinstance(tool_input, dict) else {})
+        if denial is None:
+            return {}
+        self.violations += 1
+        self.sink.add(EventKind.VIOLATION, f"denied {denial.tool}: {one_line(denial.detail, 160)}",
+                      {"tool": tool_name, "input": tool_input, "reason": denial.reason})
+        self.transcript.add(EventKind.VIOLATION, f"denied {tool_name}: {denial.detail}", {})
+        if self.violations >= GUARD_HALT_AFTER and self.stop is None:
+            self.request_stop(Stop("guard", f"{self.violations} guard violations", hard=True))
+        return {"hookSpecificOutput": {"hookEventName": "PreToolUse",
+                                       "permissionDecision": "deny",
+                                       "permissionDecisionReason": denial.reason}}
+
+    def _on_stderr(self, line: str) -> None:
+        line = line.rstrip()
+        if not line:
+            return
+        self.stderr_tail = [*self.stderr_tail[-19:], line]
+        self.sink.add(EventKind.STDERR, one_line(line), {"line": line})
+
+    # ------------------------------------------------------------------ stopping
+    def request_stop(self, stop: Stop) -> None:
+        """Ask the turn loop to stop; a hard stop replaces a soft one, never the reverse."""
+        if self.stop is not None and (self.stop.hard or not stop.hard):
+            if not (stop.hard and stop.kind in ("abandon", "shutdown")):
+                return
+        self.stop = stop
+        self.sink.add(EventKind.OPERATOR if stop.kind in ("abandon", "force", "shutdown")
+                      else EventKind.INFO, f"{stop.kind}: {stop.reason}", {"stop": stop.kind})
+        self._loop.create_task(self._interrupt())
+
+    async def _interrupt(self) -> None:
+        self._stopping_since = self._loop.time()
+        self._queue.put_nowait(_WAKE)
+        client = self.client
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.interrupt(), DRAIN_TIMEOUT_S)
+
+    # ------------------------------------------------------------------ the turn loop
+    async def run(self) -> Ending:
+        """Run the agent to an Ending; always leaves no agent process behind."""
+        try:
+            return await self._run()
+        finally:
+            await self._close_client()
+
+    async def _run(self) -> Ending:
+        try:
+            options = build_options(
+                self.project, shift_id=self.shift.id, system_append=self.system_append,
+                server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
+                cli_path=self.cli_path, resume=self.resume_session,
+            )
+        except CliMissing as exc:
+            return Ending("failed", str(exc), FailureKind.CLI_MISSING)
+        if self.stop is not None and self.stop.hard:
+            return self._hard_ending()
+        self.client = ClaudeSDKClient(options)
+        self.phase = "starting"
+        try:
+            await asyncio.wait_for(self.client.connect(), CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            return Ending("failed", f"Claude Code did not finish starting within "
+                          f"{CONNECT_TIMEOUT_S:.0f} s", FailureKind.AGENT_ERROR)
+        except CLINotFoundError:
+            return Ending("failed", "Claude Code CLI not found: install claude-agent-sdk (it "
+                          "bundles the CLI) or set SHIFTTUI_CLAUDE_CLI / claude_cli in "
+                          "config.toml", FailureKind.CLI_MISSING)
+        except Exception as exc:
+            kind, text = classify_exception(exc, self.stderr_tail)
+            return Ending("failed", f"Claude Code failed to start: {text}", kind)
+        self.agent_pid = _agent_pid(self.client)
+        self.phase = "working"
+        self.sink.add(EventKind.INFO, f"agent started (pid {self.agent_pid})",
+                      {"pid": self.agent_pid})
+        if self.stop is not None and self.stop.hard:
+            return self._hard_ending()
+        reader = self._loop.create_task(self._read(self.client), name=f"read-{self.shift.id}")
+        try:
+            return await self._conversation()
+        finally:
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+
+    async def _conversation(self) -> Ending:
+        assert self.client is not None
+        await self._send(self.prompt)
+        followed_up = False
+        while True:
+            turn = await self._turn(until=None)
+            if self.stop is not None and self.stop.hard:
+                return self._hard_ending()
+            if self.handoff is not None:
+                return Ending("completed", handoff=self.handoff,
+                              forced=self.stop is not None)
+            if self.stop is not None:  # deadline or operator force-complete
+                return await self._wrap_up()
+            if turn.eof:
+                kind, text = classify_exception(self._reader_error, self.stderr_tail)
+                return Ending("failed", text, kind)
+            if turn.result is not None:
+                result_kind = classify_result(turn.result)
+                if result_kind is not None:
+                    detail = "; ".join(turn.result.errors or []) or (turn.result.result or "")
+                    return Ending("failed", one_line(f"{turn.result.subtype}: {detail}", 500),
+                                  result_kind)
+            if followed_up:
+                return Ending("failed", "the agent ended its turn twice without calling "
+                              "complete_shift", FailureKind.NO_HANDOFF)
+            followed_up = True
+            self.sink.add(EventKind.OPERATOR, "asked the agent to call complete_shift", {})
+            await self._send(FOLLOW_UP)
+
+    def _hard_ending(self) -> Ending:
+        assert self.stop is not None
+        stop = self.stop
+        if stop.kind == "abandon":
+            return Ending("abandoned", stop.reason)
+        if stop.kind == "shutdown":
+            return Ending("interrupted", stop.reason)
+        if stop.kind == "budget":
+            return Ending("failed", stop.reason, FailureKind.BUDGET_EXHAUSTED)
+        return Ending("failed", stop.reason, FailureKind.GUARD_HALT)
+
+    async def _wrap_up(self) -> Ending:
+        """Deadline or force-complete: ask for the handoff, wait the grace, else draft one."""
+        assert self.stop is not None and self.client is not None
+        stop = self.stop
+        self.phase = "wrapping_up"
+        self.publish_progress(force=True)
+        grace = float(self.project.policy.wrap_up_seconds)
+        if grace > 0:
+            self._stopping_since = None
+            why = " (the operator asked to finish now)" if stop.kind == "force" else ""
+            await self._send(WRAP_UP.format(why=why))
+            until = self._loop.time() + grace
+            while self.handoff is None and self._loop.time() < until:
+                turn = await self._turn(until=until)
+                if self.stop is not stop and self.stop is not None and self.stop.hard:
+                    return self._hard_ending()
+                if turn.eof or turn.result is not None or turn.timed_out:
+                    break
+        if self.handoff is not None:
+            return Ending("completed", handoff=self.handoff, forced=True)
+        await self._interrupt()
+        self.phase = "awaiting_handoff"
+        self.publish_progress(force=True)
+        draft = self.transcript.draft(
+            "operator force-complete" if stop.kind == "force" else "deadline passed", [])
+        if stop.kind == "force":
+            if stop.handoff is not None:
+                return Ending("completed", handoff=stop.handoff, author=Author.OPERATOR,
+                              forced=True)
+            if stop.editor is not None:
+                self.bus.publish(HandoffNeeded(self.shift.id, draft))
+                edited = await stop.editor(draft)
+                if edited is not None:
+                    return Ending("completed", handoff=edited, author=Author.OPERATOR,
+                                  forced=True)
+            return Ending("completed", handoff=draft, author=Author.AUTO, forced=True)
+        if self.transcript.empty:
+            return Ending("expired", "deadline passed and the agent produced nothing to hand off")
+        return Ending("completed", handoff=draft, author=Author.AUTO, forced=True)
+
+    async def _send(self, text: str) -> None:
+        assert self.client is not None
+        self._stopping_since = None
+        await self.client.query(text)
+
+    async def _turn(self, until: float | None) -> _Turn:
+        """Process messages until the turn's ResultMessage, the end of the stream, or a timeout."""
+        while True:
+            limits = []
+            if until is not None:
+                limits.append(until)
+            if self._stopping_since is not None:
+                limits.append(self._stopping_since + DRAIN_TIMEOUT_S)
+            if self.handoff_at is not None:
+                limits.append(self.handoff_at + AFTER_HANDOFF_S)
+            timeout = max(0.0, min(limits) - self._loop.time()) if limits else None
+            try:
+                item = await asyncio.wait_for(self._queue.get(), timeout)
+            except TimeoutError:
+                if self.handoff_at is not None and self._stopping_since is None:
+                    await self._interrupt()  # the agent lingers after its handoff
+                    continue
+                return _Turn(timed_out=True)
+            if item is _WAKE:
+                continue
+            if item is _EOF:
+                return _Turn(eof=True)
+            self._process(item)
+            if isinstance(item, ResultMessage):
+                return _Turn(result=item)
+
+    async def _read(self, client: ClaudeSDKClient) -> None:
+        try:
+            async for message in client.receive_messages():
+                self._queue.put_nowait(message)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            self._reader_error = exc
+        finally:
+            self._queue.put_nowait(_EOF)
+
+    def _process(self, message: object) -> None:
+        changed = False
+        if isinstance(message, AssistantMessage):
+            self.model = message.model or self.model
+            changed = self.cost.on_assistant(message.message_id, message.model, message.usage)
+        elif isinstance(message, ResultMessage):
+            self.cost.on_result(message.total_cost_usd, message.usage, message.num_turns)
+            self.session_id = message.session_id or self.session_id
+            changed = True
+        elif type(message).__name__ == "SystemMessage":
+            data = getattr(message, "data", {}) or {}
+            if getattr(message, "subtype", "") == "init":
+                self.session_id = data.get("session_id") or self.session_id
+                self.model = data.get("model") or self.model
+        for kind, summary, payload in normalize(message):
+            self.sink.add(kind, summary, payload)
+            self.transcript.add(kind, summary, payload)
+        if isinstance(message, UserMessage) and not isinstance(message.content, str):
+            for block in message.content:
+                if isinstance(block, ToolResultBlock) and block.is_error:
+                    self.transcript.add(EventKind.ERROR, "tool error", {})
+        if isinstance(message, AssistantMessage) and any(
+            isinstance(b, ToolUseBlock) for b in message.content
+        ) and self.handoff_at is not None and self._stopping_since is None:
+            # Work after the handoff is not wanted (and costs money).
+            self._loop.create_task(self._interrupt())
+        if changed:
+            self._check_budget()
+            self.publish_progress()
+
+    def _check_budget(self) -> None:
+        budget = self.project.policy.max_budget_usd
+        cost = self.cost.cost_usd
+        if not self._budget_warned and cost >= 0.8 * budget:
+            self._budget_warned = True
+            self.bus.publish(Notice(
+                "budget_warning", f"{self.project.name}: 80% of the shift budget",
+                f"${cost:.2f} of ${budget:.2f} spent", self.project.id, self.shift.id,
+                "warning"))
+        if cost >= budget and (self.stop is None or not self.stop.hard):
+            self.request_stop(Stop("budget", f"cost ${cost:.2f} reached the budget "
+                                   f"${budget:.2f}", hard=True))
+
+    # ------------------------------------------------------------------ cleanup
+    async def _close_client(self) -> None:
+        """interrupt → disconnect, and a kill of the process tree if it lingers."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        pid = self.agent_pid or _agent_pid(client)
+        disconnect = asyncio.ensure_future(client.disconnect())
+        try:
+            await asyncio.wait_for(asyncio.shield(disconnect), 0.7)
+        except BaseException:
+            if pid:
+                kill_tree(pid)
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(disconnect, 5.0)
+        if pid and pid_alive(pid):
+            kill_tree(pid)
+
+    def kill_now(self) -> None:
+        """Last resort from a synchronous context (cancellation, interpreter exit)."""
+        pid = self.agent_pid or (_agent_pid(self.client) if self.client else None)
+        if pid:
+            kill_tree(pid)
+
+
+def _agent_pid(client: ClaudeSDKClient | None) -> int | None:
+    """The CLI's pid: from the transport's process (the initialize answer may lack it)."""
+    if client is None:
+        return None
+    transport = getattr(client, "_transport", None)
+    process = getattr(transport, "_process", None)
+    pid = getattr(process, "pid", None)
+    return int(pid) if isinstance(pid, int) else None

@@ -1,0 +1,113 @@
+"""Where a shift's events go: numbered, batched into SQLite, appended to agent.log, published."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from shifttui.bus import Bus, ShiftEventsAdded
+from shifttui.clock import Clock
+from shifttui.models import EventKind, ShiftEvent
+from shifttui.store import Store
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 0.1  # persistence is at most ~this far behind (SPEC: ≤ 250 ms)
+
+
+class EventSink:
+    """Owns the seq counter of one shift. `add` is cheap; a flusher task does the I/O."""
+
+    def __init__(self, shift_id: str, store: Store, bus: Bus, clock: Clock, log_path: Path,
+                 *, start_seq: int = 0,
+                 on_storage_error: Callable[[Exception], None] | None = None) -> None:
+        self.shift_id = shift_id
+        self._store = store
+        self._bus = bus
+        self._clock = clock
+        self._seq = start_seq
+        self._pending: list[ShiftEvent] = []
+        self._wake = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+        self._on_storage_error = on_storage_error
+        self._storage_failed = False
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log: IO[str] | None = open(log_path, "a", encoding="utf-8")
+
+    @property
+    def count(self) -> int:
+        return self._seq
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name=f"sink-{self.shift_id}")
+
+    def add(
+        self, kind: EventKind, summary: str, payload: dict[str, Any] | None = None
+    ) -> ShiftEvent:
+        self._seq += 1
+        event = ShiftEvent(shift_id=self.shift_id, seq=self._seq, ts=self._clock.now(),
+                           kind=kind, summary=summary, payload=payload or {})
+        self._pending.append(event)
+        self._wake.set()
+        return event
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            if self._closed:
+                return
+            # Batch: let events gather for a moment unless the sink is closing.
+            try:
+                await asyncio.wait_for(self._closing.wait(), FLUSH_INTERVAL_S)
+            except TimeoutError:
+                pass
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        self._write_log(batch)
+        if not self._storage_failed:
+            try:
+                await self._store.events.append(batch)
+            except Exception as exc:
+                # A full disk or read-only database must stop the shift loudly, not crash it.
+                self._storage_failed = True
+                log.error("cannot store events of %s: %s", self.shift_id, exc)
+                if self._on_storage_error is not None:
+                    self._on_storage_error(exc)
+        self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
+
+    def _write_log(self, batch: list[ShiftEvent]) -> None:
+        if self._log is None:
+            return
+        try:
+            for e in batch:
+                self._log.write(json.dumps({
+                    "seq": e.seq, "ts": e.ts.isoformat(), "kind": e.kind.value,
+                    "summary": e.summary, "payload": e.payload,
+                }, ensure_ascii=False, default=str) + "\n")
+            self._log.flush()
+        except OSError as exc:
+            log.error("cannot write agent.log of %s: %s", self.shift_id, exc)
+
+    async def close(self) -> None:
+        """Flush everything and stop the flusher."""
+        self._closed = True
+        self._closing.set()
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.shield(self._task)
+        await self.flush()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
