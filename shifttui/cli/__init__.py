@@ -8,19 +8,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
 
 from shifttui import __version__
-from shifttui.cli import commands_projects, commands_shifts
+from shifttui.cli import commands_projects, commands_run, commands_shifts
 from shifttui.cli.base import Ctx
 from shifttui.errors import ShiftTuiError
+from shifttui.models import first_error
 
-MODULES = [commands_projects, commands_shifts]
+MODULES = [commands_projects, commands_shifts, commands_run]
+
+
+DEBUG_ENV = "SHIFTTUI_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line on stderr, like every other user error (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"shifttui: {_one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="shifttui",
         description="Run Claude Code on your projects in supervised shifts.",
     )
@@ -30,14 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the database, logs and config live (default: $SHIFTTUI_HOME or the "
         "platform's user data dir)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Nested parsers default to the parent's class; named here so no module has to remember.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in MODULES:
         module.register(sub)
     return parser
-
-
-class _Parser(argparse.ArgumentParser):
-    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,11 +67,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(asyncio.run(_run(func, args)))
     except ShiftTuiError as exc:
-        print(f"shifttui: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except ValidationError as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(first_error(exc))
+    except ValueError as exc:
+        # Core validators (names, cron, paths) raise ValueError on user input.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(str(exc) or type(exc).__name__)
     except KeyboardInterrupt:
         print("shifttui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `shifttui logs X | head`: the reader left; say nothing, and keep Python's
+        # exit-time flush from complaining about the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _fail(message: str) -> int:
+    print(f"shifttui: {_one_line(message)}", file=sys.stderr)
+    return 2
 
 
 async def _run(func: object, args: argparse.Namespace) -> int:
