@@ -108,7 +108,7 @@ def _project_section(project: Project, root: Path, now: datetime) -> str:
         "",
         "## Limits",
         "",
-        f"- Max duration: {p.max_duration_minutes} minutes, then {p.wrap_up_seconds} s of "
+        f"- Max duration: {p.max_duration_minutes:g} minutes, then {p.wrap_up_seconds} s of "
         "wrap-up grace to write the handoff",
         f"- Budget: ${p.max_budget_usd:.2f} per shift",
         f"- Model: {p.model or 'the CLI default'}",
@@ -225,7 +225,7 @@ async def _git(path: Path, *args: str) -> _GitResult:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
-        return _GitResult(124, "", f"git {args[0]} took longer than {GIT_TIMEOUT_S:.0f} s")
+        return _GitResult(124, "", f"git {args[0]} took longer than {GIT_TIMEOUT_S:g} s")
     return _GitResult(
         proc.returncode or 0,
         out.decode("utf-8", "replace"),
@@ -427,7 +427,7 @@ def render_prompt(project: Project, context: str, *, now: datetime, deadline: da
         "context": context.rstrip(),
         "now": _when(now),
         "deadline": _when(deadline),
-        "max_minutes": str(policy.max_duration_minutes),
+        "max_minutes": f"{policy.max_duration_minutes:g}",
         "wrap_up_seconds": str(policy.wrap_up_seconds),
         "budget_usd": f"{policy.max_budget_usd:.2f}",
         "instructions": policy.instructions.strip() or "(none)",
