@@ -1,0 +1,230 @@
+"""The shifttui application: owns the supervisor, turns bus events into messages, quits safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from shifttui.bus import BusEvent, Notice, QuestionAsked, ShiftEnded
+from shifttui.clock import Clock, SystemClock
+from shifttui.config import Home, Settings
+from shifttui.errors import ShiftTuiError
+from shifttui.models import ShiftStatus
+from shifttui.notify import notice_payload, run_notify_command
+from shifttui.store import Store
+from shifttui.supervisor import Supervisor
+from shifttui.tui.commands import ShiftCommands
+from shifttui.tui.messages import CoreEvent
+from shifttui.tui.screens.help import HelpModal
+from shifttui.tui.screens.main import MainScreen
+from shifttui.tui.screens.modals import ConfirmModal
+from shifttui.tui.services import Services
+from shifttui.tui.themes import DEFAULT_THEME, load_themes, theme_dirs
+
+# A Notice about the same thing may follow a ShiftEnded/QuestionAsked: wait this long before
+# toasting those ourselves, so the operator hears about each thing once.
+NOTICE_GRACE_S = 0.3
+
+
+class ShiftTuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "shifttui"
+    COMMANDS = App.COMMANDS | {ShiftCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+    ]
+
+    def __init__(
+        self,
+        home: Home,
+        *,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        supervisor: Supervisor | None = None,
+        clock: Clock | None = None,
+        cli_path: str | None = None,
+        extra_theme_dirs: list[Path] | None = None,
+        user_theme_dirs: list[Path] | None = None,
+    ) -> None:
+        super().__init__()
+        self.home = home
+        self.settings = settings if settings is not None else home.load_settings()
+        self.clock: Clock = clock or SystemClock()
+        self._store = store
+        self._owns_store = store is None
+        self._supervisor = supervisor
+        self._cli_path = cli_path
+        self._theme_dirs = (
+            user_theme_dirs if user_theme_dirs is not None else theme_dirs(home)
+        ) + (extra_theme_dirs or [])
+        self._unsubscribe: Any = None
+        self._noticed: set[tuple[str, str]] = set()
+        self._themes_ready = False
+        self.services: Services
+        self.notify_failures: list[str] = []
+
+    # -- start and stop -----------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self._load_themes()
+        if self._store is None:
+            self._store = await Store.open(self.home.db_path, now=self.clock.now())
+        if self._supervisor is None:
+            self._supervisor = Supervisor(
+                self._store, self.home, self.settings, clock=self.clock,
+                cli_path=self._cli_path or self.settings.claude_cli,
+            )
+        self._supervisor.operator_present = True
+        self.services = Services(
+            self.home, self.settings, self._store, self._supervisor, self.clock
+        )
+        self._unsubscribe = self._supervisor.bus.subscribe(self._on_bus)
+        if self._store.recovered:
+            self.notify(
+                f"{len(self._store.recovered)} shift(s) were interrupted when shifttui last "
+                "stopped; open the project and press r to resume.",
+                title="Interrupted shifts", severity="warning",
+            )
+        await self.push_screen(MainScreen())
+
+    async def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        # Safety net for exits that bypass action_quit (errors, signals): no orphan agents.
+        if self._supervisor is not None and self._running_ids():
+            await self._supervisor.shutdown("shifttui exited")
+        if self._owns_store and self._store is not None:
+            await self._store.close()
+
+    def _running_ids(self) -> list[str]:
+        if self._supervisor is None:
+            return []
+        try:
+            return self._supervisor.running_ids()
+        except NotImplementedError:  # pragma: no cover - until the supervisor lands
+            return []
+
+    async def action_quit(self) -> None:
+        running = self._running_ids()
+        if not running:
+            self.exit()
+            return
+        self.push_screen(
+            ConfirmModal(
+                "Quit shifttui?",
+                f"{len(running)} shift(s) running. They will be stopped now as interrupted; "
+                "resume them later with r.",
+                yes="Stop and quit", no="Stay",
+            ),
+            callback=self._quit_confirmed,
+        )
+
+    def _quit_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._shutdown_and_exit()
+
+    @work(exclusive=True, group="quit", exit_on_error=False)
+    async def _shutdown_and_exit(self) -> None:
+        self.notify("Stopping running shifts…", timeout=30)
+        assert self._supervisor is not None
+        await self._supervisor.shutdown()
+        self.exit()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal())
+
+    # -- themes -------------------------------------------------------------------------------
+
+    def _load_themes(self) -> None:
+        themes, problems = load_themes(self._theme_dirs)
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem.message, title="Theme not loaded", severity="warning")
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            if wanted != DEFAULT_THEME:
+                self.notify(f"theme {wanted!r} not found; using {DEFAULT_THEME}",
+                            severity="warning")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        self._themes_ready = True
+
+    def watch_theme(self, theme: str) -> None:
+        if not self._themes_ready or theme == self.settings.theme:
+            return
+        self.settings = self.settings.model_copy(update={"theme": theme})
+        try:
+            self.home.save_settings(self.settings)
+        except OSError as exc:
+            self.notify(f"could not save the theme to {self.home.config_path}: {exc.strerror}",
+                        severity="warning")
+
+    # -- core events --------------------------------------------------------------------------
+
+    def _on_bus(self, event: BusEvent) -> None:
+        # Bus callbacks run on our loop and must be quick: hand over to the message queue.
+        self.post_message(CoreEvent(event))
+
+    def on_core_event(self, message: CoreEvent) -> None:
+        event = message.event
+        for screen in self.screen_stack:
+            screen.post_message(CoreEvent(event))
+        if isinstance(event, Notice):
+            self._on_notice(event)
+        elif isinstance(event, ShiftEnded):
+            self.set_timer(NOTICE_GRACE_S, lambda: self._ended_toast(event))
+        elif isinstance(event, QuestionAsked):
+            self.set_timer(NOTICE_GRACE_S, lambda: self._question_toast(event))
+
+    def _on_notice(self, notice: Notice) -> None:
+        if notice.shift_id:
+            self._noticed.add((notice.kind, notice.shift_id))
+        self.notify(notice.message, title=notice.title, severity=notice.severity,
+                    timeout=10 if notice.severity != "information" else 5)
+        self.bell()
+        if self.settings.notify_command:
+            self._send_notify_command(self.settings.notify_command, notice_payload(notice))
+
+    def _ended_toast(self, event: ShiftEnded) -> None:
+        shift = event.shift
+        if {("shift_ended", shift.id), ("shift_failed", shift.id)} & self._noticed:
+            return
+        failed = shift.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED)
+        detail = f": {shift.error}" if shift.error and failed else ""
+        self.notify(f"Shift on {shift.project_id} {shift.status.value}{detail}",
+                    severity="error" if failed else "information")
+        self.bell()
+
+    def _question_toast(self, event: QuestionAsked) -> None:
+        if ("question", event.shift_id) in self._noticed:
+            return
+        self.notify(f"{event.project_id}: {event.question}\nPress y to answer.",
+                    title="The agent asks", severity="warning", timeout=15)
+        self.bell()
+
+    @work(group="notify_command", exit_on_error=False)
+    async def _send_notify_command(self, command: str, payload: dict[str, Any]) -> None:
+        problem = await run_notify_command(command, payload)
+        if problem is not None:
+            self.notify_failures.append(problem)
+            self.notify(problem, title="notify_command failed", severity="error")
+
+    # -- the single place where action errors become one sentence -----------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, ShiftTuiError):
+            self.notify(str(error), severity="error", timeout=8)
+        else:
+            self.log.error(f"worker {event.worker.name} failed: {error!r}")
+            self.notify(f"unexpected error: {error!r}", severity="error", timeout=10)

@@ -1,0 +1,175 @@
+"""Short texts the screens show: glyphs, durations, "next in", event lines, handoff markdown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from croniter import croniter
+from rich.text import Text
+
+from shifttui.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
+
+STATUS_GLYPH = {
+    ShiftStatus.RUNNING: "▶",
+    ShiftStatus.COMPLETED: "✔",
+    ShiftStatus.ABANDONED: "■",
+    ShiftStatus.FAILED: "✖",
+    ShiftStatus.INTERRUPTED: "⏸",
+    ShiftStatus.EXPIRED: "⌛",
+}
+
+STATUS_STYLE = {
+    ShiftStatus.RUNNING: "bold cyan",
+    ShiftStatus.COMPLETED: "green",
+    ShiftStatus.ABANDONED: "yellow",
+    ShiftStatus.FAILED: "bold red",
+    ShiftStatus.INTERRUPTED: "magenta",
+    ShiftStatus.EXPIRED: "red",
+}
+
+_KIND_PREFIX: dict[EventKind, tuple[str, str]] = {
+    EventKind.SYSTEM: ("·", "dim"),
+    EventKind.TEXT: (" ", ""),
+    EventKind.THINKING: ("…", "dim italic"),
+    EventKind.TOOL_USE: ("⚙", "cyan"),
+    EventKind.TOOL_RESULT: ("↳", "green"),
+    EventKind.RESULT: ("■", "bold"),
+    EventKind.STDERR: ("!", "red"),
+    EventKind.VIOLATION: ("✖", "bold red"),
+    EventKind.OPERATOR: ("»", "bold magenta"),
+    EventKind.QUESTION: ("?", "bold yellow"),
+    EventKind.INFO: ("i", "dim"),
+    EventKind.ERROR: ("✖", "red"),
+}
+
+_LINE_MAX = 400
+
+
+def duration(seconds: float | None) -> str:
+    """1h02m, 13m05s, 42s; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    s = max(0, int(seconds))
+    if s >= 86400:
+        return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+    if s >= 3600:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s}s"
+
+
+def short_span(seconds: float) -> str:
+    """Coarser than `duration`: 2h13m, 5m, 3d (for "next in" and "ago")."""
+    s = max(0, int(seconds))
+    if s >= 86400:
+        return f"{s // 86400}d"
+    if s >= 3600:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s >= 60:
+        return f"{s // 60}m"
+    return f"{s}s"
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    return short_span((now - when).total_seconds()) + " ago"
+
+
+def money(usd: float) -> str:
+    return f"${usd:,.2f}"
+
+
+def tokens(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
+
+def next_fires(expr: str, now: datetime, count: int = 3) -> list[datetime]:
+    """The next `count` fire times of a cron expression, evaluated in local time."""
+    local = now.astimezone()
+    it = croniter(expr, local)
+    return [it.get_next(datetime) for _ in range(count)]
+
+
+def next_in(expr: str | None, now: datetime) -> str:
+    if not expr:
+        return ""
+    try:
+        fire = next_fires(expr, now, 1)[0]
+    except (ValueError, KeyError):
+        return "invalid"
+    seconds = (fire - now).total_seconds()
+    return "next in <1m" if seconds < 60 else "next in " + short_span(seconds)
+
+
+def local_time(when: datetime | None, *, with_date: bool = True) -> str:
+    if when is None:
+        return "—"
+    fmt = "%Y-%m-%d %H:%M" if with_date else "%H:%M:%S"
+    return when.astimezone().strftime(fmt)
+
+
+def first_line(text: str | None, limit: int = 80) -> str:
+    if not text:
+        return ""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def shift_outcome(shift: Shift) -> str:
+    """'completed', 'failed: no_handoff', 'completed (forced)'."""
+    text = shift.status.value
+    if shift.failure_kind and shift.status is ShiftStatus.FAILED:
+        text += f": {shift.failure_kind.value}"
+    if shift.forced:
+        text += " (forced)"
+    return text
+
+
+def tests_cell(shift: Shift) -> str:
+    if shift.test_result is None:
+        return ""
+    if shift.test_result.timed_out:
+        return "timeout"
+    return "pass" if shift.test_result.passed else "FAIL"
+
+
+def event_line(event: ShiftEvent) -> Text:
+    """One compact, coloured line of the live log."""
+    prefix, style = _KIND_PREFIX.get(event.kind, (" ", ""))
+    summary = " ".join(event.summary.split())
+    if len(summary) > _LINE_MAX:
+        summary = summary[: _LINE_MAX - 1] + "…"
+    line = Text()
+    line.append(event.ts.astimezone().strftime("%H:%M:%S "), style="dim")
+    line.append(prefix + " ", style=style or "")
+    if event.kind is EventKind.VIOLATION:
+        line.append("blocked: ", style="bold red")
+    elif event.kind is EventKind.OPERATOR:
+        line.append("operator: ", style="bold magenta")
+    line.append(summary, style=style)
+    return line
+
+
+def handoff_markdown(handoff: Handoff) -> str:
+    """A handoff as readable markdown (the viewer and the editor's preview)."""
+    parts = [f"## Summary\n\n{handoff.summary}\n"]
+    sections = [
+        ("Completed", handoff.completed),
+        ("In progress", handoff.in_progress),
+        ("Blockers", handoff.blockers),
+        ("Next steps", handoff.next_steps),
+        ("Decisions", handoff.decisions),
+        ("Questions for the operator", handoff.questions_for_operator),
+        ("Files changed", handoff.files_changed),
+    ]
+    for title, items in sections:
+        if items:
+            bullets = "\n".join(f"- {item}" for item in items)
+            parts.append(f"## {title}\n\n{bullets}\n")
+    return "\n".join(parts)

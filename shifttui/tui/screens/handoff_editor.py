@@ -1,0 +1,92 @@
+"""Force-complete's handoff editor: the auto-draft, editable, validated before it is saved."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static, TextArea
+
+from shifttui.models import HandoffInput
+
+LIST_FIELDS = [
+    ("completed", "Completed"),
+    ("in_progress", "In progress"),
+    ("blockers", "Blockers"),
+    ("next_steps", "Next steps"),
+    ("decisions", "Decisions"),
+    ("questions_for_operator", "Questions for the operator"),
+]
+
+
+class HandoffEditorModal(ModalScreen[HandoffInput | None]):
+    """Returns the operator's handoff, or None to keep the auto-draft unchanged."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="handoff_editor.save"),
+        Binding("escape", "keep_draft", "Keep draft", id="handoff_editor.keep"),
+    ]
+
+    def __init__(self, draft: HandoffInput, *, title: str = "Handoff") -> None:
+        super().__init__()
+        self.draft = draft
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static(
+                "The agent did not deliver a handoff; edit the auto-draft. One item per line.",
+                classes="hint",
+            )
+            with VerticalScroll(classes="form"):
+                yield Label("Summary (required)", classes="field-label")
+                yield TextArea(self.draft.summary, id="f-summary", classes="summary")
+                yield Label("", id="e-summary", classes="field-error")
+                for name, label in LIST_FIELDS:
+                    yield Label(label, classes="field-label")
+                    yield TextArea("\n".join(getattr(self.draft, name)), id=f"f-{name}")
+                    yield Label("", id=f"e-{name}", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Keep auto-draft (esc)", id="keep")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-summary", TextArea).focus()
+
+    def current(self) -> HandoffInput | None:
+        """The edited handoff, or None with every error shown next to its field."""
+        data: dict[str, object] = {"summary": self.query_one("#f-summary", TextArea).text}
+        for name, _ in LIST_FIELDS:
+            data[name] = self.query_one(f"#f-{name}", TextArea).text.splitlines()
+        for label in self.query(".field-error").results(Label):
+            label.update("")
+        try:
+            return HandoffInput.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "summary"
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                self.query_one(f"#e-{field}", Label).update(msg)
+            return None
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.current()
+
+    def action_save(self) -> None:
+        handoff = self.current()
+        if handoff is not None:
+            self.dismiss(handoff)
+
+    def action_keep_draft(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_keep_draft()

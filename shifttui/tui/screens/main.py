@@ -1,0 +1,251 @@
+"""The main screen: the projects table above one live pane per running shift."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+
+from shifttui.bus import (
+    QuestionAsked,
+    QuestionClosed,
+    ShiftEnded,
+    ShiftEventsAdded,
+    ShiftProgress,
+    ShiftStarted,
+)
+from shifttui.models import Shift
+from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
+from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
+from shifttui.tui.format import STATUS_STYLE, ago, money, next_in, shift_outcome
+from shifttui.tui.messages import CoreEvent, ProjectsChanged
+from shifttui.tui.services import services
+from shifttui.tui.widgets.shift_pane import ShiftPane
+
+REFRESH_S = 10.0
+TICK_S = 1.0
+COLUMNS = [
+    ("st", " "), ("name", "Project"), ("schedule", "Schedule"), ("limits", "Limits"),
+    ("last", "Last shift"), ("fails", "Fails"), ("paused", "Paused"),
+]
+
+
+def pane_id(shift_id: str) -> str:
+    return "shift-" + shift_id
+
+
+class MainScreen(ProjectActions):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *PROJECT_BINDINGS,
+        Binding("enter", "open_detail", "Detail", id="detail", show=False),
+        Binding("x", "close_pane", "Close pane", id="close_pane", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ProjectRow] = []
+        self.questions: dict[str, QuestionAsked] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="top"):
+            yield Label("shifttui", id="title-bar")
+            yield DataTable(id="projects", cursor_type="row", zebra_stripes=False)
+        with TabbedContent(id="live"):
+            with TabPane("Live", id="no-shift"):
+                yield Static(
+                    "No shift is running. Pick a project and press s to start one, "
+                    "n to add a project, ? for help.",
+                    id="empty-live",
+                )
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Text | str]:
+        return self.query_one("#projects", DataTable)
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.table.add_column(label, key=key)
+        self.table.focus()
+        self.reload()
+        self._restore_panes()
+        self.set_interval(REFRESH_S, self.reload)
+        self.set_interval(TICK_S, self._tick)
+
+    # -- projects table -----------------------------------------------------------------------
+
+    @work(exclusive=True, group="reload", exit_on_error=False)
+    async def reload(self) -> None:
+        self.rows = await load_project_rows(services(self).store)
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        table = self.table
+        now = services(self).clock.now()
+        selected = self.current_project_id()
+        table.clear()
+        for row in self.rows:
+            p = row.project
+            glyph, style = project_glyph(row)
+            schedule = ""
+            if p.policy.schedule:
+                schedule = f"{p.policy.schedule} · {next_in(p.policy.schedule, now)}"
+                if not p.policy.enabled:
+                    schedule += " (off)"
+            last: Text | str = ""
+            if row.running is not None:
+                last = Text("running " + ago(row.running.started_at, now).replace(" ago", ""),
+                            style="bold cyan")
+            elif row.last is not None:
+                s = row.last
+                last = Text(shift_outcome(s), style=STATUS_STYLE[s.status])
+                last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}",
+                            style="")
+            table.add_row(
+                Text(glyph, style=style), p.name, schedule, limits_text(p), last,
+                str(row.failures) if row.failures else "",
+                Text("paused", style="yellow") if p.paused else "",
+                key=p.id,
+            )
+        if selected is not None:
+            for i, row in enumerate(self.rows):
+                if row.project.id == selected:
+                    table.move_cursor(row=i, animate=False)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        running = sum(1 for r in self.rows if r.running is not None)
+        text = Text("shifttui", style="bold")
+        text.append(f"  {len(self.rows)} projects · {running} running")
+        if self.questions:
+            text.append(f"  ? {len(self.questions)} question(s) waiting: press y ",
+                        style="bold reverse yellow")
+        self.query_one("#title-bar", Label).update(text)
+
+    def current_project_id(self) -> str | None:
+        if not self.rows:
+            return None
+        row = self.table.cursor_row
+        if 0 <= row < len(self.rows):
+            return self.rows[row].project.id
+        return None
+
+    @on(DataTable.RowHighlighted, "#projects")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        pid = self.current_project_id()
+        for pane in self.query(ShiftPane):
+            if pane.shift.project_id == pid and pane.ended_note is None:
+                self.query_one("#live", TabbedContent).active = pane_id(pane.shift.id)
+
+    @on(TabbedContent.TabActivated, "#live")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane_ = event.pane.query(ShiftPane)
+        if not pane_:
+            return
+        pid = pane_.first().shift.project_id
+        for i, row in enumerate(self.rows):
+            if row.project.id == pid and self.table.cursor_row != i:
+                self.table.move_cursor(row=i, animate=False)
+
+    def on_projects_changed(self, message: ProjectsChanged) -> None:
+        self.reload()
+
+    def action_open_detail(self) -> None:
+        from shifttui.tui.screens.detail import ProjectDetailScreen
+
+        pid = self.current_project_id()
+        if pid is not None:
+            self.app.push_screen(ProjectDetailScreen(pid))
+
+    # -- live panes ---------------------------------------------------------------------------
+
+    @work(group="restore", exit_on_error=False)
+    async def _restore_panes(self) -> None:
+        svc = services(self)
+        for shift in sorted(await svc.store.shifts.running(), key=lambda s: s.started_at):
+            await self._add_pane(shift)
+        try:
+            for q in svc.supervisor.pending_questions():
+                self.questions[q.question_id] = q
+        except NotImplementedError:  # pragma: no cover - until the supervisor lands
+            pass
+        self._update_title()
+
+    async def _add_pane(self, shift: Shift) -> ShiftPane:
+        existing = self.query(f"#{pane_id(shift.id)} ShiftPane")
+        if existing:
+            return existing.first(ShiftPane)
+        svc = services(self)
+        project = await svc.store.projects.get(shift.project_id)
+        live = self.query_one("#live", TabbedContent)
+        if live.query("#no-shift"):
+            await live.remove_pane("no-shift")
+        pane = ShiftPane(
+            shift,
+            budget_usd=project.policy.max_budget_usd,
+            max_duration_s=(shift.deadline - shift.started_at).total_seconds(),
+        )
+        await live.add_pane(TabPane(f"▶ {project.name}", pane, id=pane_id(shift.id)))
+        live.active = pane_id(shift.id)
+        return pane
+
+    def _pane(self, shift_id: str) -> ShiftPane | None:
+        found = self.query(f"#{pane_id(shift_id)} ShiftPane")
+        return found.first(ShiftPane) if found else None
+
+    def _tick(self) -> None:
+        for pane in self.query(ShiftPane):
+            pane.tick()
+
+    async def on_core_event(self, message: CoreEvent) -> None:
+        event = message.event
+        if isinstance(event, ShiftEventsAdded):
+            pane = self._pane(event.shift_id)
+            if pane is not None:
+                pane.add_events(event.events)
+        elif isinstance(event, ShiftProgress):
+            pane = self._pane(event.stats.shift_id)
+            if pane is not None:
+                pane.set_stats(event.stats)
+        elif isinstance(event, ShiftStarted):
+            await self._add_pane(event.shift)
+            self.reload()
+        elif isinstance(event, ShiftEnded):
+            pane = self._pane(event.shift.id)
+            if pane is not None:
+                pane.flush()
+                pane.mark_ended(event.shift, event.handoff)
+                glyph = "✔" if event.shift.status.value == "completed" else "■"
+                live = self.query_one("#live", TabbedContent)
+                tab = live.get_tab(pane_id(event.shift.id))
+                tab.label = Text(f"{glyph} {tab.label.plain[2:]}")
+            self.questions = {
+                k: q for k, q in self.questions.items() if q.shift_id != event.shift.id
+            }
+            self.reload()
+        elif isinstance(event, QuestionAsked):
+            self.questions[event.question_id] = event
+            self._update_title()
+        elif isinstance(event, QuestionClosed):
+            self.questions.pop(event.question_id, None)
+            self._update_title()
+
+    async def action_close_pane(self) -> None:
+        live = self.query_one("#live", TabbedContent)
+        active = live.active_pane
+        if active is None or not active.query(ShiftPane):
+            return
+        pane = active.query_one(ShiftPane)
+        if pane.ended_note is None:
+            self.notify("This shift is still running: abandon (a) or force-complete (f) it.",
+                        severity="warning")
+            return
+        await live.remove_pane(active.id or "")
+        if not live.query(ShiftPane):
+            await live.add_pane(TabPane("Live", Static(
+                "No shift is running. Press s to start one.", id="empty-live"), id="no-shift"))
