@@ -39,3 +39,27 @@ def project_dir(tmp_path: Path) -> Path:
     d = tmp_path / "proj"
     d.mkdir()
     return d
+
+
+@pytest.fixture(scope="session")
+def fake_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An executable that speaks Claude Code's stream-json protocol with scripted scenarios."""
+    from shifttui.fakeagent import write_launcher
+
+    return write_launcher(tmp_path_factory.mktemp("fakecli"))
+
+
+@pytest.fixture
+async def harness(home: Home, store: Store, fake_cli: Path, tmp_path: Path) -> AsyncIterator[object]:
+    from shifttui.config import Settings
+    from shifttui.supervisor import Supervisor
+    from agent_support import Harness, git_repo
+
+    supervisor = Supervisor(store, home, Settings(max_concurrent_shifts=4),
+                            cli_path=str(fake_cli), tick_s=0.1)
+    h = Harness(store, home, supervisor, git_repo(tmp_path / "repo"))
+    supervisor.bus.subscribe(h.seen.append)
+    try:
+        yield h
+    finally:
+        await supervisor.shutdown()
