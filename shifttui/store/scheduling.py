@@ -99,6 +99,22 @@ class Scheduling:
             out.append(TriggerRequest(r["id"], r["project_id"], r["source"], r["reason"], created))
         return out
 
+    async def claim_trigger(self, request_id: int, now: datetime) -> bool:
+        """Take a pending request for handling; False if another scheduler already took it."""
+        async with self._db.write() as tx:
+            cur = await tx.execute(
+                "UPDATE trigger_requests SET handled_at = ?, outcome = 'taken'"
+                " WHERE id = ? AND handled_at IS NULL",
+                (ts(now), request_id),
+            )
+        return cur.rowcount == 1
+
+    async def trigger_outcome(self, request_id: int) -> str | None:
+        row = await self._db.fetchone(
+            "SELECT outcome FROM trigger_requests WHERE id = ?", (request_id,)
+        )
+        return row["outcome"] if row else None
+
     async def mark_trigger_handled(self, request_id: int, outcome: str, now: datetime) -> None:
         async with self._db.write() as tx:
             await tx.execute(
@@ -159,6 +175,41 @@ class Scheduling:
                 " ON CONFLICT(project_id) DO UPDATE SET last_due_at = excluded.last_due_at",
                 (project_id, ts(due)),
             )
+
+    async def claim_due(
+        self, project_id: str, previous: datetime | None, due: datetime
+    ) -> bool:
+        """Move the mark from `previous` to `due` only if nobody moved it meanwhile, so a due
+        time is handled once even if two schedulers briefly both think they hold the lease."""
+        async with self._db.write() as tx:
+            if previous is None:
+                cur = await tx.execute(
+                    "INSERT OR IGNORE INTO schedule_marks (project_id, last_due_at)"
+                    " VALUES (?, ?)",
+                    (project_id, ts(due)),
+                )
+            else:
+                cur = await tx.execute(
+                    "UPDATE schedule_marks SET last_due_at = ?"
+                    " WHERE project_id = ? AND last_due_at = ?",
+                    (ts(due), project_id, ts(previous)),
+                )
+        return cur.rowcount == 1
+
+    # completions (for `after` triggers) -------------------------------------------------
+    async def completed_since(self, since: datetime) -> list[tuple[str, str, datetime]]:
+        """(shift_id, project_id, ended_at) of shifts completed after `since`, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT id, project_id, ended_at FROM shifts WHERE status = 'completed'"
+            " AND ended_at > ? ORDER BY ended_at, id",
+            (ts(since),),
+        )
+        out = []
+        for r in rows:
+            ended = parse_ts(r["ended_at"])
+            assert ended is not None
+            out.append((r["id"], r["project_id"], ended))
+        return out
 
 
 def _lease(row: aiosqlite.Row) -> Lease:

@@ -1,0 +1,497 @@
+"""The scheduler: cron schedules, catch-up, trigger requests, file and `after` triggers,
+auto-pause after failures and the daily budget (no Textual).
+
+One instance runs in the app and in `shifttui daemon`; only the holder of the database's lease
+starts shifts, the others stand by and take over when its heartbeat stops. Every run that was
+due and did not start is recorded as a decision with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Protocol
+
+from shifttui.bus import Bus, BusEvent, Notice, ShiftEnded
+from shifttui.clock import Clock, SystemClock
+from shifttui.config import Settings
+from shifttui.errors import AlreadyRunning, NotFound, ShiftTuiError
+from shifttui.models import (
+    CatchUp,
+    Decision,
+    Project,
+    Shift,
+    ShiftStatus,
+    Trigger,
+    slugify,
+)
+from shifttui.scheduling.budget import BudgetLevel, BudgetState, daily_budget_state
+from shifttui.scheduling.cron import fire_times, local_tz, next_fire
+from shifttui.scheduling.filewatch import FileWatch
+from shifttui.scheduling.lease import LEASE_TTL_S, LeaseInfo, LeaseKeeper
+from shifttui.store import Store
+from shifttui.supervisor import LimitReached
+
+log = logging.getLogger(__name__)
+
+# A due time at most this old when first seen is a (slightly late) run, not a missed one:
+# it covers a lease hand-over (ttl + one tick) with room to spare.
+ON_TIME_GRACE = timedelta(seconds=30)
+TICK_S = 1.0
+CATCH_UP_SPAN = timedelta(days=31)
+
+# Outcomes and reasons of decisions; the UI shows "outcome: detail".
+STARTED, SKIPPED, DEFERRED, PAUSED, FAILED = "started", "skipped", "deferred", "paused", "failed"
+R_RUNNING = "shift already running"
+R_LIMIT = "concurrency limit"
+R_BUDGET = "daily budget reached"
+R_PAUSED = "paused"
+R_DISABLED = "project disabled (policy.enabled is off)"
+R_WAITING = "a deferred run is already waiting for a free slot"
+R_REMOVED = "project no longer exists"
+
+
+class Starter(Protocol):
+    """What the scheduler needs of the supervisor."""
+
+    async def start_shift(
+        self, project: str, *, trigger: Trigger = ..., reason: str | None = None
+    ) -> Shift: ...
+
+
+@dataclass
+class _Deferred:
+    project_id: str
+    source: str
+    reason: str
+    since: datetime
+
+
+@dataclass
+class _ScheduleCache:
+    expr: str
+    mark: datetime | None
+    next_due: datetime | None
+
+
+@dataclass
+class _Attempt:
+    source: str
+    trigger: Trigger
+    reason: str
+    detail: str = ""  # extra words for the decision, e.g. the due time
+
+
+@dataclass
+class Scheduler:
+    """Fires schedules and triggers through `starter` while holding the lease."""
+
+    store: Store
+    starter: Starter
+    settings: Settings
+    bus: Bus = field(default_factory=Bus)
+    clock: Clock = field(default_factory=SystemClock)
+    tz: tzinfo = field(default_factory=local_tz)
+    kind: str = "app"
+    lease_ttl_s: float = LEASE_TTL_S
+    on_decision: Callable[[Decision], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.lease = LeaseKeeper(self.store, self.kind, self.lease_ttl_s)
+        self._schedules: dict[str, _ScheduleCache] = {}
+        self._deferred: dict[str, _Deferred] = {}
+        self._watches: dict[str, tuple[tuple[str, tuple[str, ...], float], FileWatch]] = {}
+        self._completed_mark: datetime | None = None
+        self._completed_seen: dict[str, datetime] = {}
+        self._budget_told: dict[datetime, BudgetLevel] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe = self.bus.subscribe(self._on_bus)
+        self.budget: BudgetState | None = None
+
+    # public ------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        """True while this instance holds the lease and may start shifts."""
+        return self.lease.held
+
+    @property
+    def lease_info(self) -> LeaseInfo | None:
+        return self.lease.current
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick about once a second until `stop` is set; then release the lease."""
+        try:
+            while not stop.is_set():
+                now = self.clock.now()
+                try:
+                    await self.run_once(now)
+                except ShiftTuiError as exc:
+                    log.warning("scheduler tick failed: %s", exc)
+                try:
+                    await asyncio.wait_for(stop.wait(), self._sleep_for())
+                except TimeoutError:
+                    pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        await self.settle()
+        try:
+            await self.lease.release()
+        except ShiftTuiError as exc:
+            log.warning("could not release the scheduler lease: %s", exc)
+
+    async def settle(self) -> None:
+        """Wait for the work started by bus events (auto-pause checks)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def run_once(self, now: datetime | None = None) -> None:
+        """One tick: renew the lease, then (if held) fire what is due."""
+        now = now or self.clock.now()
+        was_held = self.lease.held
+        info = await self.lease.renew(now)
+        self.budget = await daily_budget_state(self.store, self.settings, now, self.tz)
+        self._tell_budget(self.budget)
+        if not info.mine:
+            if was_held:
+                log.warning("scheduler lease lost to %s", info.describe())
+            self._reset()
+            return
+        if not was_held:
+            self._on_acquired(now)
+        projects = {p.id: p for p in await self.store.projects.list()}
+        await self._run_deferred(projects, now)
+        for project in projects.values():
+            await self._run_schedule(project, now)
+        await self._run_requests(projects, now)
+        await self._run_after(projects, now)
+        await self._run_files(projects, now)
+
+    def next_due(self) -> datetime | None:
+        dues = [c.next_due for c in self._schedules.values() if c.next_due is not None]
+        return min(dues) if dues else None
+
+    # lease -------------------------------------------------------------------------------
+    def _on_acquired(self, now: datetime) -> None:
+        self._reset()
+        self._completed_mark = now
+
+    def _reset(self) -> None:
+        # Another holder may have moved marks and handled things meanwhile: forget our view.
+        self._schedules.clear()
+        self._deferred.clear()
+        self._watches.clear()
+        self._completed_mark = None
+        self._completed_seen.clear()
+
+    def _sleep_for(self) -> float:
+        nxt = self.next_due()
+        if nxt is None or not self.lease.held:
+            return TICK_S
+        wait = (nxt - self.clock.now()).total_seconds() + 0.01
+        return max(0.05, min(TICK_S, wait))
+
+    # schedules ---------------------------------------------------------------------------
+    async def _run_schedule(self, project: Project, now: datetime) -> None:
+        expr = project.policy.schedule
+        cache = self._schedules.get(project.id)
+        if expr is None:
+            self._schedules.pop(project.id, None)
+            return
+        if cache is not None and cache.expr == expr and (
+            cache.next_due is None or cache.next_due > now
+        ):
+            return
+        mark = await self.store.scheduling.last_due(project.id)
+        edited = cache is not None and cache.expr != expr
+        if mark is None or edited:
+            # A schedule we have not run before counts from now (an edit) or from its
+            # creation at most a moment ago (a new project), never from the distant past.
+            start = now if edited else max(project.created_at, now - ON_TIME_GRACE)
+            if await self.store.scheduling.claim_due(project.id, mark, start):
+                mark = start
+            else:
+                mark = await self.store.scheduling.last_due(project.id)
+            if mark is None:
+                return
+        dues, counted_from = await self._dues(expr, mark, now)
+        if dues:
+            if not await self.store.scheduling.claim_due(project.id, mark, dues[-1]):
+                self._schedules.pop(project.id, None)
+                return
+            mark = dues[-1]
+        self._schedules[project.id] = _ScheduleCache(expr, mark, next_fire(expr, mark, self.tz))
+        if dues and project.policy.enabled:
+            await self._fire_dues(project, expr, dues, now, truncated=counted_from is not None)
+
+    async def _dues(
+        self, expr: str, mark: datetime, now: datetime
+    ) -> tuple[list[datetime], datetime | None]:
+        """Due times since the mark; after a long absence only the last CATCH_UP_SPAN of them
+        (counting a year of minutes would stall the tick), computed off the event loop."""
+        if now - mark <= timedelta(hours=2):
+            return fire_times(expr, mark, now, self.tz), None
+        start = max(mark, now - CATCH_UP_SPAN)
+        dues = await asyncio.to_thread(fire_times, expr, start, now, self.tz)
+        return dues, (start if start > mark else None)
+
+    async def _fire_dues(
+        self, project: Project, expr: str, dues: list[datetime], now: datetime, *,
+        truncated: bool = False,
+    ) -> None:
+        on_time = [d for d in dues if now - d <= ON_TIME_GRACE]
+        missed = len(dues) - len(on_time)
+        catch_up = project.policy.catch_up
+        if missed:
+            last_missed = dues[missed - 1]
+            count = f"at least {missed}" if truncated else str(missed)
+            words = f"missed {count} run{'s' if missed != 1 else ''} while no scheduler ran" \
+                f" (last due {self._local(last_missed)})"
+            if catch_up is CatchUp.SKIP or on_time:
+                why = "catch_up is skip" if catch_up is CatchUp.SKIP else "an on-time run follows"
+                await self._decide(project.id, "catch_up", SKIPPED, f"{words}; {why}", now=now)
+            else:
+                await self._attempt(project, _Attempt(
+                    "catch_up", Trigger.SCHEDULED, f"catch-up: {words}", words), now)
+        if on_time:
+            due = on_time[-1]
+            await self._attempt(project, _Attempt(
+                "schedule", Trigger.SCHEDULED, f"schedule {expr} (due {self._local(due)})",
+                f"due {self._local(due)}"), now)
+
+    # attempts and decisions ------------------------------------------------------------------
+    async def _attempt(
+        self, project: Project, attempt: _Attempt, now: datetime, *, deferred: bool = False
+    ) -> str:
+        """Start a shift if every rule allows it; record what happened. Returns the outcome."""
+        skip = await self._blocker(project, now, deferred=deferred)
+        if skip == R_LIMIT:
+            if deferred:
+                return DEFERRED
+            self._deferred[project.id] = _Deferred(project.id, attempt.source, attempt.reason, now)
+            await self._decide(project.id, attempt.source, DEFERRED,
+                               self._detail(R_LIMIT, attempt), now=now)
+            return DEFERRED
+        if skip is not None:
+            await self._decide(project.id, attempt.source, SKIPPED,
+                               self._detail(skip, attempt), now=now)
+            return SKIPPED
+        try:
+            shift = await self.starter.start_shift(
+                project.id, trigger=attempt.trigger, reason=attempt.reason
+            )
+        except AlreadyRunning:
+            outcome, detail = SKIPPED, R_RUNNING
+        except LimitReached:
+            if deferred:
+                return DEFERRED
+            self._deferred[project.id] = _Deferred(project.id, attempt.source, attempt.reason, now)
+            outcome, detail = DEFERRED, R_LIMIT
+        except NotFound:
+            outcome, detail = SKIPPED, R_REMOVED
+        except ShiftTuiError as exc:
+            outcome, detail = FAILED, str(exc)
+        except Exception as exc:  # the scheduler must outlive one bad start
+            log.exception("starting a shift on %s failed", project.id)
+            outcome, detail = FAILED, f"{type(exc).__name__}: {exc}"
+        else:
+            words = f"deferred since {self._local(deferred_since)}" if (
+                deferred_since := self._deferred_since(project.id, deferred)) else ""
+            await self._decide(project.id, attempt.source, STARTED,
+                               self._detail(words, attempt), shift_id=shift.id, now=now)
+            return STARTED
+        await self._decide(project.id, attempt.source, outcome, self._detail(detail, attempt),
+                           now=now)
+        return outcome
+
+    def _deferred_since(self, project_id: str, deferred: bool) -> datetime | None:
+        entry = self._deferred.get(project_id)
+        return entry.since if deferred and entry else None
+
+    async def _blocker(self, project: Project, now: datetime, *, deferred: bool) -> str | None:
+        if project.paused:
+            return f"{R_PAUSED} ({project.paused_reason})" if project.paused_reason else R_PAUSED
+        if not project.policy.enabled:
+            return R_DISABLED
+        if await self.store.shifts.running_for(project.id) is not None:
+            return R_RUNNING
+        if not deferred and project.id in self._deferred:
+            return R_WAITING
+        budget = self.budget or await daily_budget_state(self.store, self.settings, now, self.tz)
+        if budget.level is BudgetLevel.EXHAUSTED:
+            return R_BUDGET
+        if len(await self.store.shifts.running()) >= self.settings.max_concurrent_shifts:
+            return R_LIMIT
+        return None
+
+    @staticmethod
+    def _detail(words: str, attempt: _Attempt) -> str:
+        return "; ".join(w for w in (words, attempt.detail) if w)
+
+    async def _decide(
+        self, project_id: str, source: str, outcome: str, detail: str, *, now: datetime,
+        shift_id: str | None = None,
+    ) -> Decision:
+        decision = await self.store.scheduling.record_decision(
+            project_id, now=now, source=source, outcome=outcome, detail=detail,
+            shift_id=shift_id,
+        )
+        if self.on_decision is not None:
+            self.on_decision(decision)
+        self.bus.publish(Notice(
+            kind="scheduler", title=f"{project_id}: {outcome}", message=detail,
+            project_id=project_id, shift_id=shift_id,
+            severity="information" if outcome == STARTED else "warning",
+            data={"decision_id": decision.id, "outcome": outcome, "source": source},
+        ))
+        return decision
+
+    async def _run_deferred(self, projects: dict[str, Project], now: datetime) -> None:
+        for project_id, entry in list(self._deferred.items()):
+            project = projects.get(project_id)
+            if project is None:
+                self._deferred.pop(project_id, None)
+                continue
+            outcome = await self._attempt(
+                project, _Attempt(entry.source, _trigger_of(entry.source), entry.reason),
+                now, deferred=True,
+            )
+            if outcome != DEFERRED:
+                self._deferred.pop(project_id, None)
+
+    # triggers ----------------------------------------------------------------------------
+    async def _run_requests(self, projects: dict[str, Project], now: datetime) -> None:
+        for request in await self.store.scheduling.pending_triggers():
+            if not await self.store.scheduling.claim_trigger(request.id, now):
+                continue
+            project = projects.get(request.project_id)
+            if project is None:
+                await self.store.scheduling.mark_trigger_handled(request.id, SKIPPED, now)
+                continue
+            reason = request.reason or f"triggered by {request.source}"
+            outcome = await self._attempt(project, _Attempt(
+                "trigger", Trigger.EVENT, reason, f"{request.source}: {reason}"), now)
+            await self.store.scheduling.mark_trigger_handled(request.id, outcome, now)
+
+    async def _run_after(self, projects: dict[str, Project], now: datetime) -> None:
+        if self._completed_mark is None:
+            return
+        followers = [p for p in projects.values() if p.policy.triggers.after]
+        if not followers:
+            self._completed_mark = now
+            self._completed_seen.clear()
+            return
+        for shift_id, project_id, ended in await self.store.scheduling.completed_since(
+            self._completed_mark - timedelta(seconds=2)
+        ):
+            if shift_id in self._completed_seen:
+                continue
+            self._completed_seen[shift_id] = ended
+            self._completed_mark = max(self._completed_mark, ended)
+            done = projects.get(project_id)
+            if done is None:
+                continue
+            for follower in followers:
+                if follower.id != done.id and _names(done) & {
+                    slugify(a) for a in follower.policy.triggers.after
+                }:
+                    await self._attempt(follower, _Attempt(
+                        "after", Trigger.EVENT, f"after {done.name} completed ({shift_id})",
+                        f"{done.name} completed {shift_id}"), now)
+        horizon = self._completed_mark - timedelta(seconds=10)
+        self._completed_seen = {k: v for k, v in self._completed_seen.items() if v >= horizon}
+
+    async def _run_files(self, projects: dict[str, Project], now: datetime) -> None:
+        wanted = {p.id for p in projects.values() if p.policy.triggers.on_change}
+        for gone in set(self._watches) - wanted:
+            del self._watches[gone]
+        for project_id in wanted:
+            project = projects[project_id]
+            trig = project.policy.triggers
+            key = (project.path, tuple(trig.on_change), trig.debounce_seconds)
+            held = self._watches.get(project_id)
+            if held is None or held[0] != key:
+                held = (key, FileWatch(Path(project.path), list(trig.on_change),
+                                       timedelta(seconds=trig.debounce_seconds)))
+                self._watches[project_id] = held
+            busy = await self.store.shifts.running_for(project_id) is not None
+            files = await asyncio.to_thread(held[1].poll, now, absorb=busy)
+            if files:
+                shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more"
+                                                if len(files) > 5 else "")
+                await self._attempt(project, _Attempt(
+                    "file", Trigger.EVENT, f"files changed: {shown}", f"changed: {shown}"),
+                    now)
+
+    # shift ends: auto-pause ----------------------------------------------------------------
+    def _on_bus(self, event: BusEvent) -> None:
+        if isinstance(event, ShiftEnded):
+            task = asyncio.get_running_loop().create_task(self._after_shift_end(event.shift))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _after_shift_end(self, shift: Shift) -> None:
+        try:
+            await self._maybe_pause(shift)
+        except Exception:
+            log.exception("auto-pause check after %s failed", shift.id)
+
+    async def _maybe_pause(self, shift: Shift) -> None:
+        if shift.status not in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
+            return
+        if shift.failure_kind is not None and not shift.failure_kind.counts_toward_pause:
+            return
+        project = await self.store.projects.get(shift.project_id)
+        limit = project.policy.pause_after_failures
+        if limit <= 0 or project.paused:
+            return
+        since = await self.store.projects.failures_reset_at(project.id)
+        count = await self.store.shifts.consecutive_failures(project.id, since=since)
+        if count < limit:
+            return
+        kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
+        reason = f"auto-paused after {count} consecutive failures (last: {kind}, {shift.id})"
+        now = self.clock.now()
+        await self.store.projects.set_paused(project.id, True, reason, now)
+        await self._decide(project.id, "failures", PAUSED, reason, now=now, shift_id=shift.id)
+        self.bus.publish(Notice(
+            kind="auto_paused", title=f"{project.name} paused", message=reason,
+            project_id=project.id, shift_id=shift.id, severity="error",
+            data={"failures": count},
+        ))
+
+    # budget ------------------------------------------------------------------------------
+    def _tell_budget(self, budget: BudgetState) -> None:
+        if budget.level not in (BudgetLevel.WARNING, BudgetLevel.EXHAUSTED):
+            return
+        told = self._budget_told.get(budget.day_start)
+        if told is budget.level or told is BudgetLevel.EXHAUSTED:
+            return
+        self._budget_told = {budget.day_start: budget.level}
+        exhausted = budget.level is BudgetLevel.EXHAUSTED
+        self.bus.publish(Notice(
+            kind="daily_budget",
+            title="daily budget reached" if exhausted else "daily budget at 75 %",
+            message=budget.describe() + (
+                "; no scheduled or triggered shifts until tomorrow" if exhausted else ""),
+            severity="error" if exhausted else "warning",
+            data={"spent_usd": budget.spent_usd, "limit_usd": budget.limit_usd,
+                  "level": budget.level.value},
+        ))
+
+    def _local(self, when: datetime) -> str:
+        return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _trigger_of(source: str) -> Trigger:
+    return Trigger.SCHEDULED if source in ("schedule", "catch_up") else Trigger.EVENT
+
+
+def _names(project: Project) -> set[str]:
+    return {project.id, slugify(project.name)}

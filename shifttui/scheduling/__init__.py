@@ -1,0 +1,1 @@
+"""Pieces of the scheduler that need no database loop: cron times, budget, file watching, views."""
