@@ -1,0 +1,3 @@
+from shifttui.fakeagent.main import main
+
+raise SystemExit(main())
