@@ -99,6 +99,8 @@ class Scheduler:
     kind: str = "app"
     lease_ttl_s: float = LEASE_TTL_S
     on_decision: Callable[[Decision], None] | None = None
+    # Called when this instance starts or stops holding the lease (the daemon logs it).
+    on_role: Callable[[LeaseInfo], None] | None = None
 
     def __post_init__(self) -> None:
         self.lease = LeaseKeeper(self.store, self.kind, self.lease_ttl_s)
@@ -111,6 +113,7 @@ class Scheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = self.bus.subscribe(self._on_bus)
         self.budget: BudgetState | None = None
+        self._first_tick = True
 
     # public ------------------------------------------------------------------------------
     @property
@@ -156,6 +159,9 @@ class Scheduler:
         now = now or self.clock.now()
         was_held = self.lease.held
         info = await self.lease.renew(now)
+        if self.on_role is not None and (info.mine != was_held or self._first_tick):
+            self.on_role(info)
+        self._first_tick = False
         self.budget = await daily_budget_state(self.store, self.settings, now, self.tz)
         self._tell_budget(self.budget)
         if not info.mine:
