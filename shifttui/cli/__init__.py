@@ -16,12 +16,18 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from shifttui import __version__
-from shifttui.cli import commands_projects, commands_run, commands_scheduler, commands_shifts
+from shifttui.cli import (
+    commands_app,
+    commands_projects,
+    commands_run,
+    commands_scheduler,
+    commands_shifts,
+)
 from shifttui.cli.base import Ctx
 from shifttui.errors import ShiftTuiError
 from shifttui.models import first_error
 
-MODULES = [commands_projects, commands_shifts, commands_run, commands_scheduler]
+MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

@@ -72,9 +72,17 @@ def short_span(seconds: float) -> str:
 
 
 def ago(when: datetime | None, now: datetime) -> str:
+    """Coarse on purpose: 42s, 5m, 3h, 2d ago."""
     if when is None:
         return ""
-    return short_span((now - when).total_seconds()) + " ago"
+    s = max(0, int((now - when).total_seconds()))
+    if s >= 86400:
+        return f"{s // 86400}d ago"
+    if s >= 3600:
+        return f"{s // 3600}h ago"
+    if s >= 60:
+        return f"{s // 60}m ago"
+    return f"{s}s ago"
 
 
 def money(usd: float) -> str:

@@ -7,13 +7,17 @@ from textual.message import Message
 from shifttui.bus import BusEvent
 
 
-class CoreEvent(Message):
-    """One bus event (ShiftStarted, ShiftEventsAdded, ...), posted to the app then each screen."""
+class CoreEvent(Message, bubble=False):
+    """One bus event (ShiftStarted, ShiftEventsAdded, ...), posted to the app then each screen.
+
+    Not bubbling: the app forwards each event to every screen, and a bubbling copy would come
+    back to the app and be forwarded again, forever.
+    """
 
     def __init__(self, event: BusEvent) -> None:
         super().__init__()
         self.event = event
 
 
-class ProjectsChanged(Message):
+class ProjectsChanged(Message, bubble=False):
     """A form or an action changed projects: views reload from the store."""

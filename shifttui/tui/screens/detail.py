@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -77,12 +77,14 @@ class ProjectDetailScreen(ProjectActions):
         super().__init__()
         self.project_id = project_id
         self.shifts: list[Shift] = []
+        self.notes: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
         yield Label(self.project_id, id="detail-title", classes="screen-title")
         with VerticalScroll(id="policy-box"):
             yield Static("", id="policy")
         yield DataTable(id="shifts", cursor_type="row")
+        yield Static("", id="shift-note")
         yield Footer()
 
     @property
@@ -107,16 +109,23 @@ class ProjectDetailScreen(ProjectActions):
             f"{project.name} · {len(self.shifts)} shift(s) · Enter: log & handoff · Esc: back"
         )
         self.query_one("#policy", Static).update(policy_text(project))
+        self.notes = {}
         table = self.table
         keep = table.cursor_row
         table.clear()
         for s in self.shifts:
             handoff = handoffs.get(s.id)
-            note = first_line(handoff.summary, 60) if handoff else first_line(s.error, 60)
+            if handoff is not None:
+                self.notes[s.id] = Text.assemble(("handoff: ", "bold"), first_line(
+                    handoff.summary, 200))
+            elif s.error:
+                self.notes[s.id] = Text.assemble(("why: ", "bold"), first_line(s.error, 200))
+            note = self.notes[s.id].plain.split(": ", 1)[1] if s.id in self.notes else ""
             table.add_row(
                 Text(f"{STATUS_GLYPH[s.status]} {shift_outcome(s)}", style=STATUS_STYLE[s.status]),
-                s.trigger.value, local_time(s.started_at), duration(s.duration_s),
-                money(s.cost_usd), str(s.num_turns), tests_cell(s), note, key=s.id,
+                s.trigger.value, local_time(s.started_at)[5:], duration(s.duration_s),
+                money(s.cost_usd), str(s.num_turns), tests_cell(s), first_line(note, 50),
+                key=s.id,
             )
         if self.shifts:
             table.move_cursor(row=min(keep, len(self.shifts) - 1), animate=False)
@@ -136,6 +145,15 @@ class ProjectDetailScreen(ProjectActions):
         shift_id = self.selected_shift_id()
         if shift_id is not None:
             self.app.push_screen(ShiftLogScreen(shift_id))
+
+    @on(DataTable.RowHighlighted, "#shifts")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        shift_id = self.selected_shift_id()
+        self.query_one("#shift-note", Static).update(self.notes.get(shift_id or "", ""))
+
+    @on(DataTable.RowSelected, "#shifts")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_shift()
 
     def action_close(self) -> None:
         self.dismiss(None)

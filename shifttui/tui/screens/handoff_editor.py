@@ -45,15 +45,17 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
             )
             with VerticalScroll(classes="form"):
                 yield Label("Summary (required)", classes="field-label")
-                yield TextArea(self.draft.summary, id="f-summary", classes="summary")
+                yield TextArea(self.draft.summary, id="f-summary", classes="summary",
+                               compact=True)
                 yield Label("", id="e-summary", classes="field-error")
                 for name, label in LIST_FIELDS:
                     yield Label(label, classes="field-label")
-                    yield TextArea("\n".join(getattr(self.draft, name)), id=f"f-{name}")
+                    yield TextArea("\n".join(getattr(self.draft, name)), id=f"f-{name}",
+                                   compact=True)
                     yield Label("", id=f"e-{name}", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Keep auto-draft (esc)", id="keep")
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Keep auto-draft (esc)", id="keep", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#f-summary", TextArea).focus()

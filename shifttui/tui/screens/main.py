@@ -22,7 +22,7 @@ from shifttui.bus import (
 from shifttui.models import Shift
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
-from shifttui.tui.format import STATUS_STYLE, ago, money, next_in, shift_outcome
+from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, next_in, shift_outcome
 from shifttui.tui.messages import CoreEvent, ProjectsChanged
 from shifttui.tui.services import services
 from shifttui.tui.widgets.shift_pane import ShiftPane
@@ -79,6 +79,9 @@ class MainScreen(ProjectActions):
 
     # -- projects table -----------------------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._render_rows()
+
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def reload(self) -> None:
         self.rows = await load_project_rows(services(self).store)
@@ -88,28 +91,31 @@ class MainScreen(ProjectActions):
         table = self.table
         now = services(self).clock.now()
         selected = self.current_project_id()
+        wide = self.app.size.width >= 110
         table.clear()
         for row in self.rows:
             p = row.project
             glyph, style = project_glyph(row)
             schedule = ""
             if p.policy.schedule:
-                schedule = f"{p.policy.schedule} · {next_in(p.policy.schedule, now)}"
+                when = next_in(p.policy.schedule, now)
+                schedule = f"{p.policy.schedule} · {when}" if wide else when
                 if not p.policy.enabled:
                     schedule += " (off)"
             last: Text | str = ""
             if row.running is not None:
-                last = Text("running " + ago(row.running.started_at, now).replace(" ago", ""),
+                last = Text("▶ running " + ago(row.running.started_at, now).replace(" ago", ""),
                             style="bold cyan")
             elif row.last is not None:
                 s = row.last
-                last = Text(shift_outcome(s), style=STATUS_STYLE[s.status])
+                outcome = shift_outcome(s) if wide else s.status.value
+                last = Text(f"{STATUS_GLYPH[s.status]} {outcome}", style=STATUS_STYLE[s.status])
                 last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}",
                             style="")
             table.add_row(
                 Text(glyph, style=style), p.name, schedule, limits_text(p), last,
                 str(row.failures) if row.failures else "",
-                Text("paused", style="yellow") if p.paused else "",
+                Text("yes", style="yellow") if p.paused else "",
                 key=p.id,
             )
         if selected is not None:
@@ -151,6 +157,10 @@ class MainScreen(ProjectActions):
         for i, row in enumerate(self.rows):
             if row.project.id == pid and self.table.cursor_row != i:
                 self.table.move_cursor(row=i, animate=False)
+
+    @on(DataTable.RowSelected, "#projects")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_detail()
 
     def on_projects_changed(self, message: ProjectsChanged) -> None:
         self.reload()
@@ -220,7 +230,7 @@ class MainScreen(ProjectActions):
             if pane is not None:
                 pane.flush()
                 pane.mark_ended(event.shift, event.handoff)
-                glyph = "✔" if event.shift.status.value == "completed" else "■"
+                glyph = STATUS_GLYPH[event.shift.status]
                 live = self.query_one("#live", TabbedContent)
                 tab = live.get_tab(pane_id(event.shift.id))
                 tab.label = Text(f"{glyph} {tab.label.plain[2:]}")

@@ -28,8 +28,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(self._title, classes="dialog-title")
             yield Static(self._message, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._yes} (y)", variant="error", id="yes")
-                yield Button(f"{self._no} (n)", id="no")
+                yield Button(f"{self._yes} (y)", variant="error", id="yes", compact=True)
+                yield Button(f"{self._no} (n)", id="no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -61,12 +61,13 @@ class TextPromptModal(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="dialog-title")
             yield Static(self._message, classes="dialog-body")
-            yield Input(value=self._value, placeholder=self._placeholder, id="text")
+            yield Input(value=self._value, placeholder=self._placeholder, id="text",
+                        compact=True)
             yield Label("", id="error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._submit} (enter)", variant=self._variant,  # type: ignore[arg-type]
-                             id="ok")
-                yield Button("Cancel (esc)", id="cancel")
+                             id="ok", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#text", Input).focus()

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from shifttui.models import CatchUp, PermissionMode, Policy, Project, validate_cron
 from shifttui.tui.format import next_fires
@@ -29,15 +29,15 @@ class Field:
 
 
 FIELDS = [
-    Field("enabled", "Enabled (scheduler and triggers may start shifts)", "bool"),
-    Field("schedule", "Schedule (cron, local time; blank: none)", "opt", "e.g. 0 9 * * 1-5"),
+    Field("enabled", "Enabled (scheduler, triggers)", "bool"),
+    Field("schedule", "Schedule (cron, local time)", "opt", "e.g. 0 9 * * 1-5"),
     Field("catch_up", "Catch up missed runs", "choice", choices=tuple(c.value for c in CatchUp)),
     Field("max_duration_minutes", "Max duration (minutes)", "number"),
     Field("wrap_up_seconds", "Wrap-up grace (seconds)", "number"),
     Field("max_budget_usd", "Budget per shift (USD)", "number"),
     Field("max_turns", "Max turns (blank: no limit)", "opt"),
-    Field("pause_after_failures", "Pause after consecutive failures (0: never)", "number"),
-    Field("model", "Model (blank: the CLI's default)", "opt"),
+    Field("pause_after_failures", "Pause after N failures", "number"),
+    Field("model", "Model (blank: default)", "opt"),
     Field("permission_mode", "Permission mode", "choice",
           choices=tuple(m.value for m in PermissionMode)),
     Field("allowed_tools", "Allowed tools", "list", "comma-separated"),
@@ -47,13 +47,13 @@ FIELDS = [
     Field("context_files", "Context files", "list", "comma-separated globs"),
     Field("mcp_servers", "MCP servers (JSON object)", "json", '{"name": {"command": "..."}}'),
     Field("prompt", "Prompt template", "text"),
-    Field("instructions", "Instructions for the agent", "multiline"),
-    Field("test_command", "Test command (blank: none)", "opt"),
+    Field("instructions", "Instructions", "multiline"),
+    Field("test_command", "Test command", "opt"),
     Field("test_timeout_seconds", "Test timeout (seconds)", "number"),
     Field("triggers.on_change", "Trigger on change of", "list", "comma-separated globs"),
-    Field("triggers.after", "Trigger after projects complete", "list", "comma-separated names"),
+    Field("triggers.after", "Trigger after projects", "list", "comma-separated names"),
     Field("triggers.debounce_seconds", "Trigger debounce (seconds)", "number"),
-    Field("env", "Environment for the agent (JSON object)", "json", '{"NAME": "value"}'),
+    Field("env", "Agent environment (JSON)", "json", '{"NAME": "value"}'),
 ]
 
 
@@ -154,23 +154,26 @@ class PolicyFormModal(ModalScreen[Policy | None]):
                     yield from self._field(field, _get(data, field.key))
             yield Static("", id="form-status", classes="hint")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def _field(self, field: Field, value: Any) -> ComposeResult:
         fid = field_id(field.key)
-        yield Label(field.label, classes="field-label")
         widget: Widget
         if field.kind == "bool":
-            widget = Switch(value=bool(value), id=f"f-{fid}")
+            widget = Checkbox("", value=bool(value), id=f"f-{fid}", compact=True)
         elif field.kind == "choice":
             widget = Select([(c, c) for c in field.choices], value=value, allow_blank=False,
-                            id=f"f-{fid}")
+                            id=f"f-{fid}", compact=True)
         elif field.kind == "multiline":
-            widget = TextArea(to_text(field, value), id=f"f-{fid}", classes="multiline")
+            widget = TextArea(to_text(field, value), id=f"f-{fid}", classes="multiline",
+                              compact=True)
         else:
-            widget = Input(to_text(field, value), placeholder=field.hint, id=f"f-{fid}")
-        yield widget
+            widget = Input(to_text(field, value), placeholder=field.hint, id=f"f-{fid}",
+                           compact=True)
+        with Horizontal(classes="row"):
+            yield Label(field.label, classes="field-label")
+            yield widget
         if field.key == "schedule":
             yield Static(cron_preview(value or "", self.now), id="cron-preview",
                          classes="field-check")
@@ -183,7 +186,7 @@ class PolicyFormModal(ModalScreen[Policy | None]):
         raw: dict[str, Any] = {}
         for field in FIELDS:
             widget = self.query_one(f"#f-{field_id(field.key)}")
-            if isinstance(widget, Switch):
+            if isinstance(widget, Checkbox):
                 raw[field.key] = widget.value
             elif isinstance(widget, Select):
                 raw[field.key] = widget.value
@@ -199,7 +202,9 @@ class PolicyFormModal(ModalScreen[Policy | None]):
         for field in FIELDS:
             fid = field_id(field.key)
             message = self.errors.get(field.key, "")
-            self.query_one(f"#e-{fid}", Label).update(message)
+            error = self.query_one(f"#e-{fid}", Label)
+            error.update(message)
+            error.set_class(bool(message), "shown")
             self.query_one(f"#f-{fid}").set_class(bool(message), "invalid")
         self.query_one("#cron-preview", Static).update(cron_preview(raw["schedule"], self.now))
         status = self.query_one("#form-status", Static)
@@ -215,7 +220,7 @@ class PolicyFormModal(ModalScreen[Policy | None]):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.revalidate()
 
-    def on_switch_changed(self, event: Switch.Changed) -> None:
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.revalidate()
 
     def on_select_changed(self, event: Select.Changed) -> None:

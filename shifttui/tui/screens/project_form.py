@@ -64,14 +64,14 @@ class AddProjectModal(ModalScreen[NewProject | None]):
         with Vertical(classes="dialog"):
             yield Label("New project", classes="dialog-title")
             yield Label("Name", classes="field-label")
-            yield Input(id="name", placeholder="my-app")
+            yield Input(id="name", placeholder="my-app", compact=True)
             yield Static("", id="name-check", classes="field-check")
             yield Label("Path", classes="field-label")
-            yield Input(value=self._path, id="path", placeholder="~/src/my-app")
+            yield Input(value=self._path, id="path", placeholder="~/src/my-app", compact=True)
             yield Static("", id="path-check", classes="field-check")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Add (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Add (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self._recheck()
