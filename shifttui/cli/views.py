@@ -1,0 +1,183 @@
+"""What the command line prints for each entity: the `--json` shapes and the human text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shifttui.cli import fmt
+from shifttui.models import Handoff, Policy, Project, Shift, ShiftEvent
+from shifttui.store import Store
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    return project.model_dump(mode="json")
+
+
+def shift_json(shift: Shift, project_name: str | None = None) -> dict[str, Any]:
+    data = shift.model_dump(mode="json", exclude={"owner_token"})
+    data["project"] = project_name or shift.project_id
+    data["duration_s"] = shift.duration_s
+    return data
+
+
+def handoff_json(handoff: Handoff, project_name: str | None = None) -> dict[str, Any]:
+    data = handoff.model_dump(mode="json")
+    data["project"] = project_name or handoff.project_id
+    return data
+
+
+def event_json(event: ShiftEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")
+
+
+def shift_table(shifts: list[Shift], names: dict[str, str], now: datetime) -> str:
+    rows = []
+    for s in shifts:
+        seconds = s.duration_s if s.ended_at else (now - s.started_at).total_seconds()
+        rows.append([
+            s.id, names.get(s.project_id, s.project_id), _outcome(s), s.trigger.value,
+            fmt.local_time(s.started_at), fmt.duration(seconds), fmt.cost(s.cost_usd),
+            str(s.num_turns), _note(s),
+        ])
+    return fmt.table(
+        ["ID", "PROJECT", "STATUS", "TRIGGER", "STARTED", "TIME", "COST", "TURNS", "NOTE"], rows
+    )
+
+
+def _outcome(shift: Shift) -> str:
+    if shift.failure_kind and shift.status.value == "failed":
+        return f"failed:{shift.failure_kind.value}"
+    return shift.status.value + (" (forced)" if shift.forced else "")
+
+
+def _note(shift: Shift) -> str:
+    parts = []
+    if shift.test_result is not None:
+        parts.append("tests passed" if shift.test_result.passed else "tests FAILED")
+    if shift.error:
+        parts.append(fmt.first_line(shift.error, 50))
+    return "; ".join(parts)
+
+
+async def project_details(
+    store: Store, project: Project, shifts: int, now: datetime
+) -> dict[str, Any]:
+    """Everything `project show` prints, as JSON-ready data."""
+    history = await store.shifts.list(project.id, limit=shifts) if shifts else []
+    running = await store.shifts.running_for(project.id)
+    handoff = await store.handoffs.latest(project.id)
+    reset = await store.projects.failures_reset_at(project.id)
+    data = project_json(project)
+    data["consecutive_failures"] = await store.shifts.consecutive_failures(project.id, reset)
+    data["running_shift_id"] = running.id if running else None
+    data["next_runs"] = (
+        fmt.next_fires(project.policy.schedule, now, 3) if project.policy.schedule else []
+    )
+    data["shifts"] = [shift_json(s, project.name) for s in history]
+    data["latest_handoff"] = handoff_json(handoff, project.name) if handoff else None
+    return data
+
+
+def print_project(project: Project, details: dict[str, Any], now: datetime) -> None:
+    if project.paused:
+        state = "paused" + (f": {project.paused_reason}" if project.paused_reason else "")
+    else:
+        state = "active" if project.policy.enabled else "disabled (manual starts only)"
+    if details["running_shift_id"]:
+        state += f"; shift {details['running_shift_id']} running"
+    fails = details["consecutive_failures"]
+    limit = project.policy.pause_after_failures
+    print(f"{project.name}  (id {project.id})")
+    print(fmt.pairs([
+        ("path", project.path),
+        ("state", state),
+        ("created", fmt.local_time(project.created_at)),
+        ("failures", f"{fails} in a row" + (f" (pauses at {limit})" if limit else "")),
+    ]))
+    print("\npolicy")
+    print(fmt.pairs(policy_lines(project.policy, details["next_runs"])))
+    shifts = [Shift.model_validate(s) for s in details["shifts"]]
+    print("\nrecent shifts")
+    if shifts:
+        print(_indent(shift_table(shifts, {project.id: project.name}, now)))
+    else:
+        print("  none yet")
+    handoff = details["latest_handoff"]
+    if handoff:
+        print(f"\nlatest handoff (shift {handoff['shift_id']}, {handoff['author']}, "
+              f"{fmt.local_time(Handoff.model_validate(handoff).created_at)})")
+        print(_indent(handoff["summary"]))
+        for step in handoff["next_steps"]:
+            print(f"  next: {step}")
+
+
+def policy_lines(policy: Policy, next_runs: list[str]) -> list[tuple[str, str]]:
+    def items(values: list[str]) -> str:
+        return ", ".join(values) if values else "-"
+
+    schedule = policy.schedule or "-"
+    if next_runs:
+        schedule += f"  (next {', '.join(next_runs)})"
+    t = policy.triggers
+    return [
+        ("enabled", "yes" if policy.enabled else "no"),
+        ("schedule", schedule),
+        ("catch up", policy.catch_up.value),
+        ("max duration", f"{fmt.duration(policy.max_duration_minutes * 60)}"
+                         f" + {policy.wrap_up_seconds}s wrap-up"),
+        ("budget", f"{fmt.cost(policy.max_budget_usd)} per shift"),
+        ("max turns", str(policy.max_turns or "-")),
+        ("pause after", f"{policy.pause_after_failures} failures"
+                        if policy.pause_after_failures else "never"),
+        ("model", policy.model or "(the CLI's default)"),
+        ("permission mode", policy.permission_mode.value),
+        ("allowed tools", items(policy.allowed_tools)),
+        ("disallowed tools", items(policy.disallowed_tools)),
+        ("deny commands", items(policy.deny_commands)),
+        ("add dirs", items(policy.add_dirs)),
+        ("mcp servers", items(list(policy.mcp_servers))),
+        ("context files", items(policy.context_files)),
+        ("prompt", policy.prompt),
+        ("instructions", fmt.first_line(policy.instructions, 70) or "-"),
+        ("test command", (f"{policy.test_command} (timeout {policy.test_timeout_seconds}s)"
+                          if policy.test_command else "-")),
+        ("on change", items(t.on_change) + (f" (debounce {t.debounce_seconds:g}s)"
+                                            if t.on_change else "")),
+        ("after", items(t.after)),
+    ]
+
+
+def handoff_markdown(handoff: Handoff, project_name: str, shift: Shift | None) -> str:
+    lines = [f"# Handoff: {project_name}, shift {handoff.shift_id}", ""]
+    meta = [f"by {handoff.author.value}", fmt.local_time(handoff.created_at)]
+    if shift is not None:
+        meta.append(_outcome(shift))
+        if shift.ended_at:
+            meta.append(fmt.duration(shift.duration_s))
+        meta.append(fmt.cost(shift.cost_usd))
+    lines += ["*" + " · ".join(meta) + "*", "", handoff.summary]
+    for title, values in [
+        ("Completed", handoff.completed),
+        ("In progress", handoff.in_progress),
+        ("Blockers", handoff.blockers),
+        ("Next steps", handoff.next_steps),
+        ("Decisions", handoff.decisions),
+        ("Questions for the operator", handoff.questions_for_operator),
+        ("Files changed", [f"`{f}`" for f in handoff.files_changed]),
+    ]:
+        if values:
+            lines += ["", f"## {title}", "", *(f"- {v}" for v in values)]
+    if shift is not None and shift.test_result is not None:
+        r = shift.test_result
+        verdict = "passed" if r.passed else ("timed out" if r.timed_out else "failed")
+        lines += ["", "## Tests", "", f"`{r.command}` {verdict} (exit {r.exit_code})"]
+    return "\n".join(lines)
+
+
+def event_line(event: ShiftEvent) -> str:
+    return f"{fmt.clock_time(event.ts)}  {event.kind.value:<11}  {event.summary}"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line if line else line for line in text.splitlines())
