@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shifttui.fakeagent.agent import Turn, TurnEnd
-from shifttui.fakeagent.scenarios import SCENARIO_FUNCS, _complete, _die
+from shifttui.fakeagent.scenarios import Scenario, _complete, _die
 from shifttui.fakeagent.tools import shift_tool, use_tool
 
 DEMO_NOTES = "SHIFT_NOTES.md"
@@ -169,4 +169,8 @@ def demo_fail(t: Turn) -> TurnEnd | None:
     return None
 
 
-SCENARIO_FUNCS.update({"demo": demo, "demo_question": demo_question, "demo_fail": demo_fail})
+DEMO_FUNCS: dict[str, Scenario] = {
+    "demo": demo,
+    "demo_question": demo_question,
+    "demo_fail": demo_fail,
+}

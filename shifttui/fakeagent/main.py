@@ -6,12 +6,16 @@ import os
 import sys
 from typing import Any
 
-from shifttui.fakeagent import demo  # noqa: F401  (registers the demo scenarios)
 from shifttui.fakeagent.agent import Agent, BudgetLimit, Turn, TurnEnd, TurnLimit
 from shifttui.fakeagent.config import Config
-from shifttui.fakeagent.scenarios import SCENARIO_FUNCS
+from shifttui.fakeagent.demo import DEMO_FUNCS
+from shifttui.fakeagent.scenarios import BASIC_FUNCS, Scenario
 from shifttui.fakeagent.tools import connect_mcp
 from shifttui.fakeagent.wire import Interrupted, StdinClosed, Wire
+
+__all__ = ["SCENARIO_FUNCS", "main"]
+
+SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS}
 
 ROOT_BYPASS_ERROR = (
     "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"

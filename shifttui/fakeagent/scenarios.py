@@ -310,7 +310,7 @@ def _die(t: Turn, message: str, code: int) -> None:
     os._exit(code)
 
 
-SCENARIO_FUNCS: dict[str, Scenario] = {
+BASIC_FUNCS: dict[str, Scenario] = {
     "normal": normal,
     "bad_handoff": bad_handoff,
     "no_handoff": no_handoff,
