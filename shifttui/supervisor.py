@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from shifttui.agent.options import check_permission_mode
+from shifttui.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.agent.runner import Ending, ShiftRun, Stop
 from shifttui.agent.sink import EventSink
 from shifttui.agent.verify import run_test_command
@@ -161,9 +161,14 @@ class Supervisor:
                  f"{': ' + reason if reason else ''}); deadline "
                  f"{deadline.astimezone().strftime('%H:%M')}, budget "
                  f"${proj.policy.max_budget_usd:.2f}", {"trigger": trigger.value})
+        cli_path, cli_problem = None, None
+        try:
+            cli_path = resolve_cli(self.cli_path, self.settings)
+        except CliMissing as exc:
+            cli_problem = str(exc)  # the shift fails as cli_missing, visibly, in its history
         run = ShiftRun(
             project=proj, shift=shift, prompt=prompt, system_append=system_append, sink=sink,
-            bus=self.bus, clock=self.clock, cli_path=self.cli_path or self.settings.claude_cli,
+            bus=self.bus, clock=self.clock, cli_path=cli_path, cli_problem=cli_problem,
             ask_hook=self._ask, resume_session=resume_session,
         )
         self._runs[shift.id] = run

@@ -129,7 +129,7 @@ async def test_two_processes_claim_once(store: Store, home: Home, clock: FakeClo
     winners = [r["won"] for r in results if "won" in r]
     losers = [r["lost"] for r in results if "lost" in r]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert "already running on demo since" in losers[0] and winners[0] in losers[0]
+    assert "demo: a shift is already running since" in losers[0] and winners[0] in losers[0]
     assert [s.id for s in await store.shifts.running()] == winners
 
 

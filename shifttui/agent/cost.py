@@ -8,6 +8,7 @@ from typing import Any
 # USD per million tokens: (input, output). Cache writes cost 1.25x input, cache reads 0.1x.
 # Only for the running estimate; each ResultMessage replaces it with the CLI's own figure.
 _PRICES: list[tuple[str, tuple[float, float]]] = [
+    ("opus-5", (5.0, 15.0)),  # the bundled CLI's own estimate for claude-opus-5-5
     ("opus-4-5", (5.0, 25.0)),
     ("opus-4-6", (5.0, 25.0)),
     ("opus-4-7", (5.0, 25.0)),
@@ -55,25 +56,39 @@ class CostTracker:
     """Cost of one shift = settled figure from results + estimate of the turn in flight.
 
     The real CLI sends each content block of one API response as its own message with the same
-    message id, so usage is de-duplicated by id (the latest usage of an id wins).
+    message id, so usage is de-duplicated by id (the latest usage of an id wins). Running sums
+    keep every update O(1): a flood of messages must not cost quadratic time.
     """
 
     settled_cost: float = 0.0
     settled_in: int = 0
     settled_out: int = 0
     settled_turns: int = 0
-    _turn_usage: dict[str, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
+    _turn_usage: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    _turn_cost: float = 0.0
+    _turn_in: int = 0
+    _turn_out: int = 0
     _process_cost: float = 0.0
 
     def on_assistant(self, message_id: str | None, model: str | None,
                      usage: dict[str, Any] | None) -> bool:
         """Record one assistant message; True when the figures changed."""
         key = message_id or f"anon-{len(self._turn_usage)}"
-        if usage is None:
-            if key in self._turn_usage:
-                return False
-            usage = {}
-        self._turn_usage[key] = (model, usage)
+        if usage is None and key in self._turn_usage:
+            return False
+        inp, cache_w, cache_r, out = usage_tokens(usage)
+        entry = (estimate_cost(model, usage), inp + cache_w + cache_r, out)
+        old = self._turn_usage.get(key)
+        if old == entry:
+            return False
+        if old is not None:
+            self._turn_cost -= old[0]
+            self._turn_in -= old[1]
+            self._turn_out -= old[2]
+        self._turn_usage[key] = entry
+        self._turn_cost += entry[0]
+        self._turn_in += entry[1]
+        self._turn_out += entry[2]
         return True
 
     def on_result(self, total_cost_usd: float | None, usage: dict[str, Any] | None,
@@ -84,36 +99,25 @@ class CostTracker:
             self.settled_in += inp + cache_w + cache_r
             self.settled_out += out
         else:
-            t_in, t_out = self._turn_tokens()
-            self.settled_in += t_in
-            self.settled_out += t_out
+            self.settled_in += self._turn_in
+            self.settled_out += self._turn_out
         if total_cost_usd is not None:
             self.settled_cost += max(0.0, total_cost_usd - self._process_cost)
             self._process_cost = total_cost_usd
         else:
-            self.settled_cost += self._turn_cost()
+            self.settled_cost += self._turn_cost
         self.settled_turns += num_turns
         self._turn_usage.clear()
-
-    def _turn_cost(self) -> float:
-        return sum(estimate_cost(m, u) for m, u in self._turn_usage.values())
-
-    def _turn_tokens(self) -> tuple[int, int]:
-        t_in = t_out = 0
-        for _, usage in self._turn_usage.values():
-            inp, cache_w, cache_r, out = usage_tokens(usage)
-            t_in += inp + cache_w + cache_r
-            t_out += out
-        return t_in, t_out
+        self._turn_cost = 0.0
+        self._turn_in = self._turn_out = 0
 
     @property
     def cost_usd(self) -> float:
-        return self.settled_cost + self._turn_cost()
+        return self.settled_cost + max(0.0, self._turn_cost)
 
     @property
     def tokens(self) -> tuple[int, int]:
-        t_in, t_out = self._turn_tokens()
-        return self.settled_in + t_in, self.settled_out + t_out
+        return self.settled_in + self._turn_in, self.settled_out + self._turn_out
 
     @property
     def turns(self) -> int:

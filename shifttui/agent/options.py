@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from claude_agent_sdk import (
 from claude_agent_sdk.types import HookContext, HookInput
 
 from shifttui.agent.guards import Guard
-from shifttui.agent.tools import TOOL_NAMES
 from shifttui.config import CLI_ENV, Settings
 from shifttui.errors import InvalidInput
 from shifttui.models import PermissionMode, Project
@@ -98,29 +98,35 @@ def build_options(
         return PermissionResultAllow()
 
     mcp_servers: dict[str, Any] = {"shift": server, **policy.mcp_servers}
-    return ClaudeAgentOptions(
-        cwd=project.path,
-        cli_path=cli_path,
-        system_prompt={"type": "preset", "preset": "claude_code", "append": system_append},
-        # The project's own settings and CLAUDE.md apply; the user's personal settings (hooks,
-        # permission rules written for interactive use) do not leak into unattended shifts.
-        setting_sources=["project"],
-        model=policy.model,
-        permission_mode=policy.permission_mode.value,
-        allowed_tools=[*policy.allowed_tools, *TOOL_NAMES],
-        disallowed_tools=list(policy.disallowed_tools),
-        mcp_servers=mcp_servers,
-        add_dirs=list(policy.add_dirs),
-        max_turns=policy.max_turns,
-        # The SDK's own cap is a backstop only: it is checked after each API call and
-        # overshoots; the supervisor stops the shift itself from the live figure.
-        max_budget_usd=policy.max_budget_usd * 1.5,
-        hooks={"PreToolUse": [HookMatcher(matcher=None, hooks=[guard_hook])]},
-        can_use_tool=allow_after_guard,
-        stderr=stderr,
-        env=env,
-        resume=resume,
-    )
+    with warnings.catch_warnings():
+        # A user's allowed_tools entry may shadow can_use_tool; that is their choice, and a
+        # warning printed to the terminal would corrupt the TUI.
+        warnings.simplefilter("ignore")
+        return ClaudeAgentOptions(
+            cwd=project.path,
+            cli_path=cli_path,
+            system_prompt={"type": "preset", "preset": "claude_code", "append": system_append},
+            # The project's own settings and CLAUDE.md apply; the user's personal settings (hooks,
+            # permission rules written for interactive use) do not leak into unattended shifts.
+            setting_sources=["project"],
+            model=policy.model,
+            permission_mode=policy.permission_mode.value,
+            # The shift tools are approved by can_use_tool like everything else; listing them in
+            # allowed_tools would only shadow the callback.
+            allowed_tools=list(policy.allowed_tools),
+            disallowed_tools=list(policy.disallowed_tools),
+            mcp_servers=mcp_servers,
+            add_dirs=list(policy.add_dirs),
+            max_turns=policy.max_turns,
+            # The SDK's own cap is a backstop only: it is checked after each API call and
+            # overshoots; the supervisor stops the shift itself from the live figure.
+            max_budget_usd=policy.max_budget_usd * 1.5,
+            hooks={"PreToolUse": [HookMatcher(matcher=None, hooks=[guard_hook])]},
+            can_use_tool=allow_after_guard,
+            stderr=stderr,
+            env=env,
+            resume=resume,
+        )
 
 
 def make_guard(project: Project) -> Guard:

@@ -24,7 +24,7 @@ from shifttui.agent.cost import CostTracker
 from shifttui.agent.draft import Transcript
 from shifttui.agent.failures import classify_exception, classify_result
 from shifttui.agent.normalize import normalize, one_line
-from shifttui.agent.options import CliMissing, build_options, make_guard
+from shifttui.agent.options import build_options, make_guard
 from shifttui.agent.sink import EventSink
 from shifttui.agent.tools import build_server
 from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
@@ -105,6 +105,7 @@ class ShiftRun:
         clock: Clock,
         cli_path: str | None,
         ask_hook: QuestionHook,
+        cli_problem: str | None = None,
         resume_session: str | None = None,
     ) -> None:
         self.project = project
@@ -115,6 +116,7 @@ class ShiftRun:
         self.bus = bus
         self.clock = clock
         self.cli_path = cli_path
+        self.cli_problem = cli_problem
         self.ask_hook = ask_hook
         self.resume_session = resume_session
         self.cost = CostTracker()
@@ -238,14 +240,13 @@ class ShiftRun:
             await self._close_client()
 
     async def _run(self) -> Ending:
-        try:
-            options = build_options(
-                self.project, shift_id=self.shift.id, system_append=self.system_append,
-                server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
-                cli_path=self.cli_path, resume=self.resume_session,
-            )
-        except CliMissing as exc:
-            return Ending("failed", str(exc), FailureKind.CLI_MISSING)
+        if self.cli_problem is not None:
+            return Ending("failed", self.cli_problem, FailureKind.CLI_MISSING)
+        options = build_options(
+            self.project, shift_id=self.shift.id, system_append=self.system_append,
+            server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
+            cli_path=self.cli_path, resume=self.resume_session,
+        )
         if self.stop is not None and self.stop.hard:
             return self._hard_ending()
         self.client = ClaudeSDKClient(options)

@@ -101,7 +101,7 @@ class Shifts:
             if running is not None:
                 since = running.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
                 raise AlreadyRunning(
-                    f"a shift is already running on {project_id} since {since} ({running.id})"
+                    f"{project_id}: a shift is already running since {since} ({running.id})"
                 ) from None
             if "FOREIGN KEY" in str(exc):
                 raise NotFound(f"no project {project_id!r}") from None
