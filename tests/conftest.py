@@ -51,9 +51,10 @@ def fake_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def harness(home: Home, store: Store, fake_cli: Path, tmp_path: Path) -> AsyncIterator[object]:
+    from agent_support import Harness, git_repo
+
     from shifttui.config import Settings
     from shifttui.supervisor import Supervisor
-    from agent_support import Harness, git_repo
 
     supervisor = Supervisor(store, home, Settings(max_concurrent_shifts=4),
                             cli_path=str(fake_cli), tick_s=0.1)

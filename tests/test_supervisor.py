@@ -126,7 +126,7 @@ async def test_force_complete_headless_stores_the_auto_draft(harness: Harness) -
     final = await harness.supervisor.force_complete(shift.id)
     handoff = await harness.store.handoffs.for_shift(shift.id)
     assert final.status is ShiftStatus.COMPLETED and handoff is not None
-    assert handoff.author is Author.AUTO and "Tool calls" in " ".join(handoff.completed) or \
+    assert (handoff.author is Author.AUTO and "Tool calls" in " ".join(handoff.completed)) or \
         handoff.summary.startswith("[auto-drafted")
 
 
