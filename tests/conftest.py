@@ -50,7 +50,9 @@ def fake_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def harness(home: Home, store: Store, fake_cli: Path, tmp_path: Path) -> AsyncIterator[object]:
+async def harness(
+    home: Home, store: Store, fake_cli: Path, tmp_path: Path
+) -> AsyncIterator[object]:
     from agent_support import Harness, git_repo
 
     from shifttui.config import Settings

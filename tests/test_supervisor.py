@@ -185,7 +185,7 @@ async def test_flood_of_messages_is_stored_completely(harness: Harness) -> None:
 
 
 async def test_ask_operator_headless_proceeds_on_best_judgment(harness: Harness) -> None:
-    shift, handoff, events = await harness.run("ask")
+    shift, _, events = await harness.run("ask")
     assert shift.status is ShiftStatus.COMPLETED
     assert any(e.kind is EventKind.QUESTION for e in events)
     assert any("no answer" in e.summary for e in events if e.kind is EventKind.OPERATOR)
@@ -247,7 +247,7 @@ async def test_shutdown_interrupts_and_resume_continues_the_session(harness: Har
 
 
 async def test_test_command_result_is_stored(harness: Harness) -> None:
-    shift, _, events = await harness.run("normal", test_command="test -f README.md && echo fine")
+    shift, _, _ = await harness.run("normal", test_command="test -f README.md && echo fine")
     assert shift.test_result is not None and shift.test_result.passed
     assert "fine" in shift.test_result.output_tail
     shift2_project = await harness.add_project("normal", name="proj2", test_command="exit 3")
