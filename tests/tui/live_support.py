@@ -37,10 +37,10 @@ def live_app(home: Home, fake_cli: Path, **settings: Any) -> ShiftTuiApp:
                        user_theme_dirs=[])
 
 
-async def until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 15.0,
+async def until(pilot: Pilot[Any], predicate: Callable[[], object], within: float = 15.0,
                 what: str = "condition") -> None:
     """Poll the running app (nothing to await: the state comes from another process)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
             notes = [n.message for n in pilot.app._notifications]

@@ -72,7 +72,7 @@ async def test_force_complete_waits_then_edits_the_auto_draft(
         await pilot.press("f")
         await until(pilot, lambda: isinstance(top(pilot), WaitModal | HandoffEditorModal),
                     what="the wrap-up wait")
-        await until(pilot, lambda: isinstance(top(pilot), HandoffEditorModal), timeout=20,
+        await until(pilot, lambda: isinstance(top(pilot), HandoffEditorModal), within=20,
                     what="the handoff editor")
         editor = top(pilot)
         assert isinstance(editor, HandoffEditorModal)
@@ -140,7 +140,7 @@ async def test_quit_with_a_running_shift_confirms_then_interrupts_it(
         await pilot.press("q")
         await until(pilot, lambda: isinstance(top(pilot), ConfirmModal), what="quit confirm")
         await pilot.press("y")
-        await until(pilot, lambda: not app.is_running, timeout=20, what="the app to exit")
+        await until(pilot, lambda: not app.is_running, within=20, what="the app to exit")
     shift, _ = await _final(home, shift_id)
     assert shift.status is ShiftStatus.INTERRUPTED
     assert shift.agent_pid is not None
