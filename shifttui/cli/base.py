@@ -11,6 +11,7 @@ from typing import Any
 
 from shifttui.clock import Clock, SystemClock
 from shifttui.config import Home, Settings, resolve_home
+from shifttui.logs import configure_logging
 from shifttui.store import Store
 
 
@@ -25,6 +26,7 @@ class Ctx:
     @asynccontextmanager
     async def open(cls, home_arg: str | None, *, needs_db: bool = True) -> AsyncIterator[Ctx]:
         home = resolve_home(home_arg).ensure()
+        configure_logging(home.root / "shifttui.log")
         settings = home.load_settings()
         clock = SystemClock()
         store = await Store.open(home.db_path, now=clock.now())

@@ -1,0 +1,24 @@
+"""Diagnostics go to <home>/shifttui.log, never to the terminal (it would corrupt the TUI)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+
+def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_shifttui", False):
+            root.removeHandler(handler)
+            handler.close()
+    try:
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_path, maxBytes=5_000_000, backupCount=2, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._shifttui = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
