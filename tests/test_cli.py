@@ -12,7 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def test_project_add_list_show(cli_home: Path, tmp_path: Path) -> None:
         "--mcp-servers", '{"web": {"command": "npx", "args": ["srv"]}}',
         "--context-file", "TODO.md", "--test-command", "pytest -q", "--catch-up", "once",
         "--instructions", "Keep it small.", "--prompt", "custom", "--max-turns", "40",
-        "--on-change", "src/**", cwd=tmp_path,
+        "--on-change", "src/**", "--env", "API_TOKEN=s3cret=x", cwd=tmp_path,
     ))
     assert "added project Web App (id web-app)" in out and str(web) in out
     ok(run(cli_home, "project", "add", "api", str(make_dir(tmp_path, "api")), "--disable",
@@ -138,6 +138,7 @@ def test_project_add_list_show(cli_home: Path, tmp_path: Path) -> None:
         "once", "Keep it small.", "custom")
     assert pol["max_turns"] == 40 and pol["enabled"] is True
     assert pol["triggers"]["on_change"] == ["src/**"]
+    assert pol["env"] == {"API_TOKEN": "s3cret=x"}
     # `--after` is stored by the other project's canonical name.
     assert api["policy"]["triggers"]["after"] == ["Web App"]
     assert api["policy"]["enabled"] is False and api["policy"]["schedule"] is None
@@ -159,8 +160,10 @@ def test_project_add_list_show(cli_home: Path, tmp_path: Path) -> None:
     for expected in ("schedule          0 9 * * 1-5  (next ", "budget            $1.25",
                      "max duration      45m00s + 30s wrap-up",
                      "deny commands     git push*, rm -rf*", "mcp servers       web",
-                     "recent shifts\n  none yet", "permission mode   plan"):
+                     "recent shifts\n  none yet", "permission mode   plan",
+                     "environment       API_TOKEN"):
         assert expected in show, expected
+    assert "s3cret" not in show
     shown = as_json(run(cli_home, "project", "show", "Web App", "--json"))
     assert shown["policy"] == pol and shown["shifts"] == [] and shown["latest_handoff"] is None
     assert len(shown["next_runs"]) == 3 and shown["consecutive_failures"] == 0
@@ -175,18 +178,22 @@ def test_project_set_pause_resume_remove(cli_home: Path, tmp_path: Path,
 
     out = ok(run(cli_home, "project", "set", "demo", "--max-minutes", "30", "--no-cron",
                  "--allow-tool", "Bash", "--allow-tool", "Grep", "--clear-deny-commands",
-                 "--max-turns", "none", "--disable", "--path", str(moved)))
+                 "--max-turns", "none", "--disable", "--path", str(moved), "--env", "A=1"))
     assert out.startswith("updated demo: ")
     for change in ("schedule */5 * * * * → -", "max_duration_minutes 120 → 30",
                    "allowed_tools Read → Bash, Grep", "deny_commands git push* → -",
-                   "max_turns 10 → -", "enabled True → False", f"path {first} → {moved}"):
+                   "max_turns 10 → -", "enabled True → False", f"path {first} → {moved}",
+                   "env - → A"):
         assert change in out, change
     shown = as_json(run_in(capsys, cli_home, "project", "show", "demo", "--json"))
     pol = shown["policy"]
     assert pol["schedule"] is None and pol["max_duration_minutes"] == 30
     assert pol["allowed_tools"] == ["Bash", "Grep"] and pol["deny_commands"] == []
     assert pol["max_turns"] is None and pol["enabled"] is False
-    assert shown["path"] == str(moved)
+    assert shown["path"] == str(moved) and pol["env"] == {"A": "1"}
+    ok(run_in(capsys, cli_home, "project", "set", "demo", "--clear-env", "--env", "B=2"))
+    shown = as_json(run_in(capsys, cli_home, "project", "show", "demo", "--json"))
+    assert shown["policy"]["env"] == {"B": "2"}
 
     # Setting a value it already has is not an error, and changes nothing.
     assert "nothing changed" in ok(run_in(capsys, cli_home, "project", "set", "demo",
@@ -233,6 +240,8 @@ def test_project_user_errors(cli_home: Path, tmp_path: Path,
         (["project", "add", "q", str(proj), "--permission-mode", "yolo"], ("permission_mode",)),
         (["project", "add", "q", str(proj), "--after", "nobody"], ("nobody",)),
         (["project", "add", "q", str(proj), "--after", "q"], ("cannot trigger itself",)),
+        (["project", "add", "q", str(proj), "--env", "NOEQUALS"], ("--env", "KEY=VALUE")),
+        (["project", "add", "q", str(proj), "--env", "1X=y"], ("env", "--env")),
         (["project", "add", "q", str(proj), "--add-dir", str(tmp_path / "nope")],
          ("--add-dir", "no such directory")),
         (["project", "add", "!!", str(proj)], ("needs at least one letter",)),
@@ -288,7 +297,7 @@ async def _seed(home: Path, project_dir: Path, now: datetime) -> dict[str, Shift
                        summary=summary, payload={"n": i})
             for i, (kind, summary) in enumerate([
                 (EventKind.SYSTEM, "session started"),
-                (EventKind.TEXT, "Reading the handoff"),
+                (EventKind.TEXT, "Reading the handoff\nthen the TODO"),
                 (EventKind.TOOL_USE, "Bash: pytest -q"),
                 (EventKind.VIOLATION, "blocked: git push origin main"),
             ], start=1)
@@ -352,6 +361,7 @@ def test_shifts_handoff_logs_context(cli_home: Path, project_dir: Path, clock: F
     assert len(logs) == 4
     assert logs[0].split() == [fmt.clock_time(running.started_at + MIN), "system", "session",
                                "started"]
+    assert logs[1].endswith("text         Reading the handoff ↵ then the TODO")
     assert logs[3].split()[1:3] == ["violation", "blocked:"]
     tail_out = ok(run(cli_home, "logs", running.id, "--tail", "2", "--json"))
     tail = [json.loads(line) for line in tail_out.splitlines()]
@@ -461,6 +471,9 @@ def test_formatting() -> None:
     assert [fmt.duration(s) for s in (0, 45, 65, 3600, 3720, 26 * 3600 + 5 * 60, None)] == [
         "0s", "45s", "1m05s", "1h00m", "1h02m", "26h05m", "-"]
     assert fmt.cost(0.4249) == "$0.42" and fmt.cost(12) == "$12.00"
+    then = datetime(2026, 1, 1, tzinfo=UTC)
+    assert [fmt.ago(then, then + timedelta(seconds=s)) for s in (90, 7200, 3 * 86400)] == [
+        "1m30s ago", "2h00m ago", "3d ago"]
     assert fmt.table(["A", "LONG"], [["xxx", "y"], ["z", ""]]).splitlines() == [
         "A    LONG", "xxx  y", "z"]
     now = datetime(2026, 1, 5, 8, 30).astimezone()

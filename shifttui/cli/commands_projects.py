@@ -218,7 +218,9 @@ def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[st
     out = []
     for key, value in new.items():
         before = old.get(key)
-        if isinstance(value, dict) and isinstance(before, dict) and key != "mcp_servers":
+        # Nested models are compared field by field; mcp_servers and env only by their keys
+        # (env values are often secrets).
+        if isinstance(value, dict) and isinstance(before, dict) and key == "triggers":
             out.extend(_diff(before, value, f"{prefix}{key}."))
         elif before != value:
             out.append(f"{prefix}{key} {_short(before)} → {_short(value)}")

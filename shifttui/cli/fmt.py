@@ -35,7 +35,10 @@ def duration(seconds: float | None) -> str:
 def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "-"
-    return duration((now - when).total_seconds()) + " ago"
+    seconds = (now - when).total_seconds()
+    if seconds >= 2 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    return duration(seconds) + " ago"
 
 
 def cost(usd: float | None) -> str:

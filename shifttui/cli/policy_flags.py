@@ -100,7 +100,7 @@ _LISTS = [
 ]
 
 _FLAG_OF = {s.field: s.flag for s in _SCALARS} | {s.field: s.flag for s in _LISTS} | {
-    "mcp_servers": "--mcp-servers", "enabled": "--enable/--disable",
+    "mcp_servers": "--mcp-servers", "enabled": "--enable/--disable", "env": "--env",
 }
 
 
@@ -117,6 +117,11 @@ def add_policy_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None:
     group.add_argument(
         "--mcp-servers", dest=_dest("mcp_servers"), metavar="JSON",
         help='MCP servers as a JSON object (or @FILE), e.g. \'{"web": {"command": "npx", ...}}\'',
+    )
+    group.add_argument(
+        "--env", dest=_dest("env"), action="append", metavar="KEY=VALUE",
+        help="environment variable for the agent (repeatable)"
+        + ("; replaces the set" if editing else ""),
     )
     for li in _LISTS:
         help_ = li.help
@@ -136,6 +141,7 @@ def add_policy_flags(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         for li in _LISTS:
             group.add_argument(li.clear_flag, action="store_true", help=f"empty {li.field}")
         group.add_argument("--clear-mcp-servers", action="store_true", help="no MCP servers")
+        group.add_argument("--clear-env", action="store_true", help="no extra environment")
     else:
         group.add_argument("--disable", dest="policy__enabled", action="store_false",
                            default=None, help="only manual starts (no schedule or triggers)")
@@ -161,6 +167,11 @@ def apply_policy_flags(base: Policy, args: argparse.Namespace, *, editing: bool)
             _put(data, li.field, _dedup(values))
     if editing and getattr(args, "clear_mcp_servers", False):
         data["mcp_servers"] = {}
+    if editing and getattr(args, "clear_env", False):
+        data["env"] = {}
+    env = getattr(args, _dest("env"), None)
+    if env is not None:
+        data["env"] = parse_env(env)
     mcp = getattr(args, _dest("mcp_servers"), None)
     if mcp is not None:
         data["mcp_servers"] = parse_mcp_servers(mcp)
@@ -183,6 +194,16 @@ def validate_policy(data: dict[str, Any]) -> Policy:
         flag = _FLAG_OF.get(field) or _FLAG_OF.get(loc[0] if loc else "")
         message = first_error(exc)
         raise InvalidInput(f"invalid {message}" + (f" (flag {flag})" if flag else "")) from None
+
+
+def parse_env(items: list[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"--env {item}: expected KEY=VALUE")
+        env[key] = value
+    return env
 
 
 def parse_mcp_servers(value: str) -> dict[str, Any]:

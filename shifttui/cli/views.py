@@ -137,6 +137,8 @@ def policy_lines(policy: Policy, next_runs: list[str]) -> list[tuple[str, str]]:
         ("deny commands", items(policy.deny_commands)),
         ("add dirs", items(policy.add_dirs)),
         ("mcp servers", items(list(policy.mcp_servers))),
+        # Names only: values are often tokens.
+        ("environment", items(list(policy.env))),
         ("context files", items(policy.context_files)),
         ("prompt", policy.prompt),
         ("instructions", fmt.first_line(policy.instructions, 70) or "-"),
@@ -176,7 +178,9 @@ def handoff_markdown(handoff: Handoff, project_name: str, shift: Shift | None) -
 
 
 def event_line(event: ShiftEvent) -> str:
-    return f"{fmt.clock_time(event.ts)}  {event.kind.value:<11}  {event.summary}"
+    # One event, one line, whatever the summary holds: `grep` and `tail` rely on it.
+    summary = " ↵ ".join(event.summary.splitlines())
+    return f"{fmt.clock_time(event.ts)}  {event.kind.value:<11}  {summary}"
 
 
 def _indent(text: str) -> str:
