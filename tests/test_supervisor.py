@@ -265,3 +265,16 @@ async def test_bypass_permissions_as_root_is_a_clear_error(harness: Harness,
     with pytest.raises(InvalidInput, match="IS_SANDBOX"):
         await harness.supervisor.start_shift("proj")
     assert await harness.store.shifts.list() == []
+
+
+async def test_cancelling_the_shift_task_kills_the_agent_and_interrupts(
+        harness: Harness) -> None:
+    shift = await _start_slow(harness)
+    pid = harness.supervisor._runs[shift.id].agent_pid
+    task = next(t for t in asyncio.all_tasks() if t.get_name() == f"shift-{shift.id}")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await wait_pid_gone(pid, timeout=1.0)
+    assert (await harness.store.shifts.get(shift.id)).status is ShiftStatus.INTERRUPTED
+
