@@ -191,9 +191,15 @@ def test_project_set_pause_resume_remove(cli_home: Path, tmp_path: Path,
     assert pol["allowed_tools"] == ["Bash", "Grep"] and pol["deny_commands"] == []
     assert pol["max_turns"] is None and pol["enabled"] is False
     assert shown["path"] == str(moved) and pol["env"] == {"A": "1"}
-    ok(run_in(capsys, cli_home, "project", "set", "demo", "--clear-env", "--env", "B=2"))
+    servers = tmp_path / "mcp.json"
+    servers.write_text('{"browser": {"url": "http://127.0.0.1:9/mcp"}}', encoding="utf-8")
+    ok(run_in(capsys, cli_home, "project", "set", "demo", "--clear-env", "--env", "B=2",
+              "--mcp-servers", f"@{servers}"))
     shown = as_json(run_in(capsys, cli_home, "project", "show", "demo", "--json"))
     assert shown["policy"]["env"] == {"B": "2"}
+    assert shown["policy"]["mcp_servers"] == {"browser": {"url": "http://127.0.0.1:9/mcp"}}
+    user_error(run_in(capsys, cli_home, "project", "set", "demo", "--mcp-servers",
+                      f"@{tmp_path / 'none.json'}"), "cannot read")
 
     # Setting a value it already has is not an error, and changes nothing.
     assert "nothing changed" in ok(run_in(capsys, cli_home, "project", "set", "demo",
