@@ -13,8 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from pathlib import Path
-from typing import Protocol
 
 from shifttui.bus import Bus, BusEvent, Notice, ShiftEnded
 from shifttui.clock import Clock, SystemClock
@@ -25,14 +23,35 @@ from shifttui.models import (
     Decision,
     Project,
     Shift,
-    ShiftStatus,
     Trigger,
-    slugify,
 )
-from shifttui.scheduling.budget import BudgetLevel, BudgetState, daily_budget_state
+from shifttui.scheduling.autopause import pause_if_failing
+from shifttui.scheduling.budget import (
+    BudgetLevel,
+    BudgetNotifier,
+    BudgetState,
+    daily_budget_state,
+)
 from shifttui.scheduling.cron import fire_times, local_tz, next_fire
-from shifttui.scheduling.filewatch import FileWatch
 from shifttui.scheduling.lease import LEASE_TTL_S, LeaseInfo, LeaseKeeper
+from shifttui.scheduling.outcomes import (
+    DEFERRED,
+    FAILED,
+    PAUSED,
+    R_BUDGET,
+    R_DISABLED,
+    R_LIMIT,
+    R_PAUSED,
+    R_REMOVED,
+    R_RUNNING,
+    R_WAITING,
+    SKIPPED,
+    STARTED,
+    Attempt,
+    Deferred,
+    Starter,
+)
+from shifttui.scheduling.triggers import Completions, FileTriggers, describe_files, followers_of
 from shifttui.store import Store
 from shifttui.supervisor import LimitReached
 
@@ -44,46 +63,11 @@ ON_TIME_GRACE = timedelta(seconds=30)
 TICK_S = 1.0
 CATCH_UP_SPAN = timedelta(days=31)
 
-# Outcomes and reasons of decisions; the UI shows "outcome: detail".
-STARTED, SKIPPED, DEFERRED, PAUSED, FAILED = "started", "skipped", "deferred", "paused", "failed"
-R_RUNNING = "shift already running"
-R_LIMIT = "concurrency limit"
-R_BUDGET = "daily budget reached"
-R_PAUSED = "paused"
-R_DISABLED = "project disabled (policy.enabled is off)"
-R_WAITING = "a deferred run is already waiting for a free slot"
-R_REMOVED = "project no longer exists"
-
-
-class Starter(Protocol):
-    """What the scheduler needs of the supervisor."""
-
-    async def start_shift(
-        self, project: str, *, trigger: Trigger = ..., reason: str | None = None
-    ) -> Shift: ...
-
-
-@dataclass
-class _Deferred:
-    project_id: str
-    source: str
-    reason: str
-    since: datetime
-
-
 @dataclass
 class _ScheduleCache:
     expr: str
     mark: datetime | None
     next_due: datetime | None
-
-
-@dataclass
-class _Attempt:
-    source: str
-    trigger: Trigger
-    reason: str
-    detail: str = ""  # extra words for the decision, e.g. the due time
 
 
 @dataclass
@@ -105,11 +89,10 @@ class Scheduler:
     def __post_init__(self) -> None:
         self.lease = LeaseKeeper(self.store, self.kind, self.lease_ttl_s)
         self._schedules: dict[str, _ScheduleCache] = {}
-        self._deferred: dict[str, _Deferred] = {}
-        self._watches: dict[str, tuple[tuple[str, tuple[str, ...], float], FileWatch]] = {}
-        self._completed_mark: datetime | None = None
-        self._completed_seen: dict[str, datetime] = {}
-        self._budget_told: dict[datetime, BudgetLevel] = {}
+        self._deferred: dict[str, Deferred] = {}
+        self._files = FileTriggers()
+        self._completions = Completions()
+        self._budget_notifier = BudgetNotifier()
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = self.bus.subscribe(self._on_bus)
         self.budget: BudgetState | None = None
@@ -134,6 +117,8 @@ class Scheduler:
                     await self.run_once(now)
                 except ShiftTuiError as exc:
                     log.warning("scheduler tick failed: %s", exc)
+                except Exception:  # one bad tick (a locked or broken database) is not the end
+                    log.exception("scheduler tick failed")
                 try:
                     await asyncio.wait_for(stop.wait(), self._sleep_for())
                 except TimeoutError:
@@ -163,7 +148,9 @@ class Scheduler:
             self.on_role(info)
         self._first_tick = False
         self.budget = await daily_budget_state(self.store, self.settings, now, self.tz)
-        self._tell_budget(self.budget)
+        notice = self._budget_notifier.check(self.budget)
+        if notice is not None:
+            self.bus.publish(notice)
         if not info.mine:
             if was_held:
                 log.warning("scheduler lease lost to %s", info.describe())
@@ -172,6 +159,8 @@ class Scheduler:
         if not was_held:
             self._on_acquired(now)
         projects = {p.id: p for p in await self.store.projects.list()}
+        for gone in set(self._schedules) - set(projects):
+            del self._schedules[gone]
         await self._run_deferred(projects, now)
         for project in projects.values():
             await self._run_schedule(project, now)
@@ -186,15 +175,14 @@ class Scheduler:
     # lease -------------------------------------------------------------------------------
     def _on_acquired(self, now: datetime) -> None:
         self._reset()
-        self._completed_mark = now
+        self._completions.start(now)
 
     def _reset(self) -> None:
         # Another holder may have moved marks and handled things meanwhile: forget our view.
         self._schedules.clear()
         self._deferred.clear()
-        self._watches.clear()
-        self._completed_mark = None
-        self._completed_seen.clear()
+        self._files.reset()
+        self._completions.reset()
 
     def _sleep_for(self) -> float:
         nxt = self.next_due()
@@ -263,24 +251,24 @@ class Scheduler:
                 why = "catch_up is skip" if catch_up is CatchUp.SKIP else "an on-time run follows"
                 await self._decide(project.id, "catch_up", SKIPPED, f"{words}; {why}", now=now)
             else:
-                await self._attempt(project, _Attempt(
+                await self._attempt(project, Attempt(
                     "catch_up", Trigger.SCHEDULED, f"catch-up: {words}", words), now)
         if on_time:
             due = on_time[-1]
-            await self._attempt(project, _Attempt(
+            await self._attempt(project, Attempt(
                 "schedule", Trigger.SCHEDULED, f"schedule {expr} (due {self._local(due)})",
                 f"due {self._local(due)}"), now)
 
     # attempts and decisions ------------------------------------------------------------------
     async def _attempt(
-        self, project: Project, attempt: _Attempt, now: datetime, *, deferred: bool = False
+        self, project: Project, attempt: Attempt, now: datetime, *, deferred: bool = False
     ) -> str:
         """Start a shift if every rule allows it; record what happened. Returns the outcome."""
         skip = await self._blocker(project, now, deferred=deferred)
         if skip == R_LIMIT:
             if deferred:
                 return DEFERRED
-            self._deferred[project.id] = _Deferred(project.id, attempt.source, attempt.reason, now)
+            self._deferred[project.id] = Deferred(project.id, attempt.source, attempt.reason, now)
             await self._decide(project.id, attempt.source, DEFERRED,
                                self._detail(R_LIMIT, attempt), now=now)
             return DEFERRED
@@ -297,7 +285,7 @@ class Scheduler:
         except LimitReached:
             if deferred:
                 return DEFERRED
-            self._deferred[project.id] = _Deferred(project.id, attempt.source, attempt.reason, now)
+            self._deferred[project.id] = Deferred(project.id, attempt.source, attempt.reason, now)
             outcome, detail = DEFERRED, R_LIMIT
         except NotFound:
             outcome, detail = SKIPPED, R_REMOVED
@@ -337,7 +325,7 @@ class Scheduler:
         return None
 
     @staticmethod
-    def _detail(words: str, attempt: _Attempt) -> str:
+    def _detail(words: str, attempt: Attempt) -> str:
         return "; ".join(w for w in (words, attempt.detail) if w)
 
     async def _decide(
@@ -365,7 +353,7 @@ class Scheduler:
                 self._deferred.pop(project_id, None)
                 continue
             outcome = await self._attempt(
-                project, _Attempt(entry.source, _trigger_of(entry.source), entry.reason),
+                project, Attempt(entry.source, _trigger_of(entry.source), entry.reason),
                 now, deferred=True,
             )
             if outcome != DEFERRED:
@@ -381,59 +369,25 @@ class Scheduler:
                 await self.store.scheduling.mark_trigger_handled(request.id, SKIPPED, now)
                 continue
             reason = request.reason or f"triggered by {request.source}"
-            outcome = await self._attempt(project, _Attempt(
+            outcome = await self._attempt(project, Attempt(
                 "trigger", Trigger.EVENT, reason, f"{request.source}: {reason}"), now)
             await self.store.scheduling.mark_trigger_handled(request.id, outcome, now)
 
     async def _run_after(self, projects: dict[str, Project], now: datetime) -> None:
-        if self._completed_mark is None:
-            return
-        followers = [p for p in projects.values() if p.policy.triggers.after]
-        if not followers:
-            self._completed_mark = now
-            self._completed_seen.clear()
-            return
-        for shift_id, project_id, ended in await self.store.scheduling.completed_since(
-            self._completed_mark - timedelta(seconds=2)
-        ):
-            if shift_id in self._completed_seen:
-                continue
-            self._completed_seen[shift_id] = ended
-            self._completed_mark = max(self._completed_mark, ended)
+        for shift_id, project_id in await self._completions.new(self.store):
             done = projects.get(project_id)
             if done is None:
                 continue
-            for follower in followers:
-                if follower.id != done.id and _names(done) & {
-                    slugify(a) for a in follower.policy.triggers.after
-                }:
-                    await self._attempt(follower, _Attempt(
-                        "after", Trigger.EVENT, f"after {done.name} completed ({shift_id})",
-                        f"{done.name} completed {shift_id}"), now)
-        horizon = self._completed_mark - timedelta(seconds=10)
-        self._completed_seen = {k: v for k, v in self._completed_seen.items() if v >= horizon}
+            for follower in followers_of(done, list(projects.values())):
+                await self._attempt(follower, Attempt(
+                    "after", Trigger.EVENT, f"after {done.name} completed ({shift_id})",
+                    f"{done.name} completed {shift_id}"), now)
 
     async def _run_files(self, projects: dict[str, Project], now: datetime) -> None:
-        wanted = {p.id for p in projects.values() if p.policy.triggers.on_change}
-        for gone in set(self._watches) - wanted:
-            del self._watches[gone]
-        for project_id in wanted:
-            project = projects[project_id]
-            trig = project.policy.triggers
-            key = (project.path, tuple(trig.on_change), trig.debounce_seconds)
-            held = self._watches.get(project_id)
-            if held is None or held[0] != key:
-                held = (key, FileWatch(Path(project.path), list(trig.on_change),
-                                       timedelta(seconds=trig.debounce_seconds)))
-                self._watches[project_id] = held
-            busy = await self.store.shifts.running_for(project_id) is not None
-            files = await asyncio.to_thread(held[1].poll, now, absorb=busy)
-            if files:
-                shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more"
-                                                if len(files) > 5 else "")
-                await self._attempt(project, _Attempt(
-                    "file", Trigger.EVENT, f"files changed: {shown}", f"changed: {shown}"),
-                    now)
+        for project, files in await self._files.poll(self.store, list(projects.values()), now):
+            shown = describe_files(files)
+            await self._attempt(project, Attempt(
+                "file", Trigger.EVENT, f"files changed: {shown}", f"changed: {shown}"), now)
 
     # shift ends: auto-pause ----------------------------------------------------------------
     def _on_bus(self, event: BusEvent) -> None:
@@ -444,52 +398,20 @@ class Scheduler:
 
     async def _after_shift_end(self, shift: Shift) -> None:
         try:
-            await self._maybe_pause(shift)
+            now = self.clock.now()
+            paused = await pause_if_failing(self.store, shift, now)
+            if paused is None:
+                return
+            project, reason, count = paused
+            await self._decide(project.id, "failures", PAUSED, reason, now=now,
+                               shift_id=shift.id)
+            self.bus.publish(Notice(
+                kind="auto_paused", title=f"{project.name} paused", message=reason,
+                project_id=project.id, shift_id=shift.id, severity="error",
+                data={"failures": count},
+            ))
         except Exception:
             log.exception("auto-pause check after %s failed", shift.id)
-
-    async def _maybe_pause(self, shift: Shift) -> None:
-        if shift.status not in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
-            return
-        if shift.failure_kind is not None and not shift.failure_kind.counts_toward_pause:
-            return
-        project = await self.store.projects.get(shift.project_id)
-        limit = project.policy.pause_after_failures
-        if limit <= 0 or project.paused:
-            return
-        since = await self.store.projects.failures_reset_at(project.id)
-        count = await self.store.shifts.consecutive_failures(project.id, since=since)
-        if count < limit:
-            return
-        kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
-        reason = f"auto-paused after {count} consecutive failures (last: {kind}, {shift.id})"
-        now = self.clock.now()
-        await self.store.projects.set_paused(project.id, True, reason, now)
-        await self._decide(project.id, "failures", PAUSED, reason, now=now, shift_id=shift.id)
-        self.bus.publish(Notice(
-            kind="auto_paused", title=f"{project.name} paused", message=reason,
-            project_id=project.id, shift_id=shift.id, severity="error",
-            data={"failures": count},
-        ))
-
-    # budget ------------------------------------------------------------------------------
-    def _tell_budget(self, budget: BudgetState) -> None:
-        if budget.level not in (BudgetLevel.WARNING, BudgetLevel.EXHAUSTED):
-            return
-        told = self._budget_told.get(budget.day_start)
-        if told is budget.level or told is BudgetLevel.EXHAUSTED:
-            return
-        self._budget_told = {budget.day_start: budget.level}
-        exhausted = budget.level is BudgetLevel.EXHAUSTED
-        self.bus.publish(Notice(
-            kind="daily_budget",
-            title="daily budget reached" if exhausted else "daily budget at 75 %",
-            message=budget.describe() + (
-                "; no scheduled or triggered shifts until tomorrow" if exhausted else ""),
-            severity="error" if exhausted else "warning",
-            data={"spent_usd": budget.spent_usd, "limit_usd": budget.limit_usd,
-                  "level": budget.level.value},
-        ))
 
     def _local(self, when: datetime) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
@@ -498,6 +420,3 @@ class Scheduler:
 def _trigger_of(source: str) -> Trigger:
     return Trigger.SCHEDULED if source in ("schedule", "catch_up") else Trigger.EVENT
 
-
-def _names(project: Project) -> set[str]:
-    return {project.id, slugify(project.name)}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from shifttui.bus import Notice
 from shifttui.config import Settings
 from shifttui.store import Store
 
@@ -75,3 +76,28 @@ async def daily_budget_state(
     spent = await store.shifts.cost_since(start)
     limit = settings.daily_budget_usd
     return BudgetState(spent, limit, level_for(spent, limit), start)
+
+
+class BudgetNotifier:
+    """One notice per local day for each level reached: 75 % (warning), then 100 %."""
+
+    def __init__(self) -> None:
+        self._told: dict[datetime, BudgetLevel] = {}
+
+    def check(self, budget: BudgetState) -> Notice | None:
+        if budget.level not in (BudgetLevel.WARNING, BudgetLevel.EXHAUSTED):
+            return None
+        told = self._told.get(budget.day_start)
+        if told is budget.level or told is BudgetLevel.EXHAUSTED:
+            return None
+        self._told = {budget.day_start: budget.level}
+        exhausted = budget.level is BudgetLevel.EXHAUSTED
+        return Notice(
+            kind="daily_budget",
+            title="daily budget reached" if exhausted else "daily budget at 75 %",
+            message=budget.describe() + (
+                "; no scheduled or triggered shifts until tomorrow" if exhausted else ""),
+            severity="error" if exhausted else "warning",
+            data={"spent_usd": budget.spent_usd, "limit_usd": budget.limit_usd,
+                  "level": budget.level.value},
+        )

@@ -1,0 +1,32 @@
+"""pause_after_failures: consecutive counted failures pause a project (SPEC §3.10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shifttui.models import Project, Shift, ShiftStatus
+from shifttui.store import Store
+
+
+async def pause_if_failing(
+    store: Store, shift: Shift, now: datetime
+) -> tuple[Project, str, int] | None:
+    """After `shift` ended: pause its project if this made N counted failures in a row.
+    Returns (project, reason, count) when it paused. Rate limits and abandons never count."""
+    if shift.status not in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
+        return None
+    if shift.failure_kind is not None and not shift.failure_kind.counts_toward_pause:
+        return None
+    project = await store.projects.get(shift.project_id)
+    limit = project.policy.pause_after_failures
+    if limit <= 0 or project.paused:
+        return None
+    # Resuming sets failures_reset_at, so failures before the resume no longer count.
+    since = await store.projects.failures_reset_at(project.id)
+    count = await store.shifts.consecutive_failures(project.id, since=since)
+    if count < limit:
+        return None
+    kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
+    reason = f"auto-paused after {count} consecutive failures (last: {kind}, {shift.id})"
+    paused = await store.projects.set_paused(project.id, True, reason, now)
+    return paused, reason, count
