@@ -125,3 +125,19 @@ async def test_daemon_runs_a_trigger_hands_over_and_stops_cleanly(
                 p.proc.send_signal(signal.SIGTERM)
                 await asyncio.wait_for(p.proc.wait(), 20)
     assert second is not None and second.proc.returncode == 0
+
+
+@pytest.mark.timeout(30)
+async def test_trigger_without_a_scheduler_is_queued_and_says_so(
+    home: Home, fake_cli: Path, tmp_path: Path
+) -> None:
+    async with await Store.open(home.db_path) as store:
+        project = await store.projects.add("demo", str(tmp_path), Policy(), datetime.now(UTC))
+        await store.projects.set_paused(project.id, True, "by hand", datetime.now(UTC))
+    code, out, err = await run(home, fake_cli, "trigger", "demo", "--reason", "two\nlines")
+    assert code == 0 and "queued for demo" in out
+    assert "demo is paused" in err and "no scheduler is running" in err
+    async with await Store.open(home.db_path) as store:
+        [request] = await store.scheduling.pending_triggers()
+        assert (request.project_id, request.source, request.reason) == ("demo", "cli",
+                                                                        "two lines")

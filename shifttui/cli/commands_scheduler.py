@@ -44,6 +44,10 @@ async def cmd_trigger(args: argparse.Namespace, ctx: Ctx) -> int:
         project.id, now=now, source="cli", reason=reason or None
     )
     _line(f"trigger {request} queued for {project.name}")
+    if project.paused or not project.policy.enabled:
+        why = "paused" if project.paused else "disabled (policy.enabled is off)"
+        print(f"shifttui: {project.name} is {why}: the scheduler will record this trigger as "
+              "skipped", file=sys.stderr)
     lease = await current_lease(ctx.store)
     if lease is None or not lease.alive(now):
         print("shifttui: no scheduler is running; the shift starts when `shifttui` or "
