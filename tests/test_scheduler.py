@@ -357,3 +357,20 @@ async def test_views_next_fire_state_and_timeline(store: Store, clock: FakeClock
     assert "$2.00 of $20.00" in theirs.describe()
     decisions = await store.scheduling.decisions()
     assert all(format_decision(d, BERLIN) for d in decisions)
+
+
+async def test_due_marks_and_trigger_requests_are_taken_once(
+    store: Store, clock: FakeClock
+) -> None:
+    project = await add(store, clock, "p", "* * * * *")
+    t0 = clock.now()
+    t1, t2 = t0 + timedelta(minutes=1), t0 + timedelta(minutes=2)
+    marks = store.scheduling
+    assert await marks.claim_due(project.id, None, t0)
+    assert not await marks.claim_due(project.id, None, t1)
+    assert await marks.claim_due(project.id, t0, t1)
+    assert not await marks.claim_due(project.id, t0, t2)  # another scheduler moved it first
+    assert await marks.last_due(project.id) == t1
+    rid = await marks.request_trigger(project.id, now=t0, source="cli", reason=None)
+    assert await marks.claim_trigger(rid, t0)
+    assert not await marks.claim_trigger(rid, t0)
