@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -499,3 +500,14 @@ def test_every_scenario_is_listed() -> None:
     from shifttui.fakeagent.main import SCENARIO_FUNCS
 
     assert set(SCENARIOS) == set(SCENARIO_FUNCS)
+
+
+async def test_trace_records_what_the_sdk_sent(connected: Any, tmp_path: Path) -> None:
+    trace = tmp_path / "stdin.jsonl"
+    client = await connected("no_handoff", env={"SHIFTTUI_FAKE_TRACE": str(trace)})
+    await turn(client, "First prompt.")
+    await turn(client, "Second prompt.")
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert lines[0]["request"]["subtype"] == "initialize"
+    prompts = [m["message"]["content"] for m in lines if m["type"] == "user"]
+    assert prompts == ["First prompt.", "Second prompt."]

@@ -203,7 +203,10 @@ class Turn:
         self.usage.add(usage)
         self.agent.total_cost_usd += self.agent.cost_of(usage)
         message_id = self.agent.next_id("msg")
-        for block in blocks:
+        for i, block in enumerate(blocks):
+            if i > 0 and flush:
+                # Blocks of one response stream in one after another, not all at once.
+                self.pause()
             if block.get("type") == "text":
                 self.last_text = block["text"]
             self.wire.emit(

@@ -43,13 +43,22 @@ def _orient(t: Turn) -> None:
     use_tool(t, "Glob", {"pattern": "**/*"}, output="\n".join(files) or "(empty)")
     t.pause()
     for rel in files:
-        use_tool(t, "Read", {"file_path": str(Path(t.config.cwd) / rel)})
+        use_tool(t, "Read", {"file_path": str(Path(t.config.cwd) / rel)}, duration=0.5)
         t.pause()
     use_tool(
         t,
         "Bash",
         {"command": "git log --oneline -5", "description": "Recent commits"},
         output="a1b2c3d Add parser\n9f8e7d6 Initial commit",
+        duration=0.3,
+    )
+    t.pause()
+    use_tool(
+        t,
+        "Bash",
+        {"command": "git status --short", "description": "Uncommitted changes"},
+        output="",
+        duration=0.2,
     )
     t.pause()
     use_tool(
@@ -57,6 +66,14 @@ def _orient(t: Turn) -> None:
         "Grep",
         {"pattern": "TODO", "output_mode": "content"},
         output="src/parser.py:42: # TODO: validate empty input",
+    )
+    t.pause()
+    t.say("The previous handoff's first next step is the parser's empty-input TODO. Taking it.")
+    t.pause()
+    t.say(
+        "Plan: reproduce with the test suite, validate empty input at the parser's entry point, "
+        "add a regression test, re-run everything, leave notes.",
+        thinking="Keep the change reviewable in one sitting.",
     )
     t.pause()
 
@@ -67,6 +84,8 @@ def _fix(t: Turn) -> None:
         "Bash",
         {"command": "pytest -q", "description": "Run the tests"},
         output="F..........\n1 failed, 11 passed in 0.44s",
+        duration=3.0,
+        text="First, the current state of the test suite.",
     )
     t.pause()
     t.say(
@@ -82,22 +101,27 @@ def _fix(t: Turn) -> None:
         text=f"Recording the plan in {DEMO_NOTES}.",
     )
     t.pause()
-    use_tool(
-        t, "Edit", {"file_path": notes, "old_string": "to validate", "new_string": "validated"}
-    )
-    t.pause()
     for chunk in (
+        "The tokenizer indexes the first character before checking the length.",
+        "Validating at the parser's entry point keeps the tokenizer simple.",
         "Empty input now raises a clear error instead of an IndexError deep in the tokenizer.",
         "I added a regression test for it next to the existing parser tests.",
-        "Re-running the suite to make sure nothing else moved.",
     ):
         t.say(chunk)
         t.pause()
     use_tool(
         t,
+        "Edit",
+        {"file_path": notes, "old_string": "to validate", "new_string": "validated"},
+    )
+    t.pause()
+    use_tool(
+        t,
         "Bash",
         {"command": "pytest -q", "description": "Run the tests"},
         output="............\n12 passed in 0.41s",
+        duration=3.0,
+        text="Re-running the suite to make sure nothing else moved.",
     )
     t.pause()
     use_tool(
@@ -111,12 +135,20 @@ def _fix(t: Turn) -> None:
                     "activeForm": "Validating",
                 },
                 {
-                    "content": "Document the parser's errors",
+                    "content": "Document parser errors",
                     "status": "pending",
                     "activeForm": "Documenting",
                 },
             ]
         },
+    )
+    t.pause()
+    use_tool(
+        t,
+        "Bash",
+        {"command": "git diff --stat", "description": "What changed"},
+        output=f" {DEMO_NOTES} | 3 +++\n 1 file changed, 3 insertions(+)",
+        duration=0.2,
     )
     t.pause()
 

@@ -40,8 +40,12 @@ def use_tool(
     *,
     text: str | None = None,
     output: str = "ok",
+    duration: float = 0.0,
 ) -> ToolOutcome:
-    """Emit a tool_use (after `text`, in the same API response), run it, emit its tool_result."""
+    """Emit a tool_use (after `text`, in the same API response), run it, emit its tool_result.
+
+    `duration` is how long the tool "runs" before its result (a test suite takes a while).
+    """
     if name.startswith("mcp__") and t.config.tool_search and name not in t.agent.discovered:
         _search_for(t, name)
     tool_use_id = t.agent.next_id("toolu")
@@ -58,6 +62,8 @@ def use_tool(
             )
             outcome = ToolOutcome(decision.message, True, decision.message)
         else:
+            if duration > 0:
+                t.pause(duration)
             outcome = _execute(t, name, decision.tool_input or tool_input, tool_use_id, output)
             _post_hooks(t, name, tool_input, tool_use_id, outcome)
     except Interrupted:
