@@ -9,10 +9,10 @@ from pathlib import Path
 
 def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_shifttui", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, "_shifttui", False):
+            root.removeHandler(old)
+            old.close()
     try:
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             log_path, maxBytes=5_000_000, backupCount=2, encoding="utf-8")

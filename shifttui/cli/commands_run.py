@@ -12,7 +12,6 @@ from shifttui.bus import BusEvent, Notice, ShiftEventsAdded
 from shifttui.cli.base import Ctx, print_json_line
 from shifttui.cli.fmt import clock_time, cost, duration
 from shifttui.models import ShiftEvent, ShiftStatus
-from shifttui.supervisor import Supervisor
 
 EXIT_CODES = {
     ShiftStatus.COMPLETED: 0,
@@ -33,6 +32,9 @@ def _event_line(event: ShiftEvent) -> str:
 
 
 async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
+    # Imported here: the SDK is heavy, and the other sub-commands should start fast.
+    from shifttui.supervisor import Supervisor
+
     supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock)
 
     def show(event: BusEvent) -> None:
