@@ -14,7 +14,7 @@ from shifttui.clock import FakeClock
 from shifttui.config import Home, Settings
 from shifttui.store import Store
 
-from .seed import NOW, seed
+from .seed import NOW, seed, show_fixed_paths
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,23 @@ def seeded_home(tmp_path: Path) -> Home:
         store = await Store.open(home.db_path, now=NOW)
         try:
             await seed(store, tmp_path / "projects")
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    return home
+
+
+@pytest.fixture
+def snapshot_home(tmp_path: Path) -> Home:
+    """Like seeded_home, with fixed project paths (the directories do not exist)."""
+    home = Home(tmp_path / "home").ensure()
+
+    async def fill() -> None:
+        store = await Store.open(home.db_path, now=NOW)
+        try:
+            await seed(store, tmp_path / "projects")
+            await show_fixed_paths(store)
         finally:
             await store.close()
 

@@ -88,6 +88,15 @@ async def _shift(store: Store, project_id: str, start: datetime, minutes: float,
     )
 
 
+SHOWN_ROOT = "/home/dev/src"
+
+
+async def show_fixed_paths(store: Store) -> None:
+    """Snapshots must not show the test's tmp dir: point the projects at fixed paths."""
+    for project in await store.projects.list():
+        await store.projects.update_path(project.id, f"{SHOWN_ROOT}/{project.name}")
+
+
 async def seed(store: Store, root: Path, *, running: bool = True) -> None:
     """Three projects: alpha (history, schedule), beta (paused, failing), gamma (running)."""
     with fixed_shift_ids():

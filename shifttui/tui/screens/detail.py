@@ -78,6 +78,7 @@ class ProjectDetailScreen(ProjectActions):
         self.project_id = project_id
         self.shifts: list[Shift] = []
         self.notes: dict[str, Text] = {}
+        self.wide = False
 
     def compose(self) -> ComposeResult:
         yield Label(self.project_id, id="detail-title", classes="screen-title")
@@ -92,7 +93,9 @@ class ProjectDetailScreen(ProjectActions):
         return self.query_one("#shifts", DataTable)
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
+        # At 80 columns the handoff column would be cut: the note line below shows it instead.
+        self.wide = self.app.size.width >= 110
+        for key, label in COLUMNS if self.wide else COLUMNS[:-1]:
             self.table.add_column(label, key=key)
         self.table.focus()
         self.reload()
@@ -124,8 +127,8 @@ class ProjectDetailScreen(ProjectActions):
             table.add_row(
                 Text(f"{STATUS_GLYPH[s.status]} {shift_outcome(s)}", style=STATUS_STYLE[s.status]),
                 s.trigger.value, local_time(s.started_at)[5:], duration(s.duration_s),
-                money(s.cost_usd), str(s.num_turns), tests_cell(s), first_line(note, 50),
-                key=s.id,
+                money(s.cost_usd), str(s.num_turns), tests_cell(s),
+                *([first_line(note, 50)] if self.wide else []), key=s.id,
             )
         if self.shifts:
             table.move_cursor(row=min(keep, len(self.shifts) - 1), animate=False)

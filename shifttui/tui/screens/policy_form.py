@@ -79,6 +79,8 @@ def to_text(field: Field, value: Any) -> str:
         return ", ".join(value)
     if field.kind == "json":
         return json.dumps(value) if value else ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return "" if value is None else str(value)
 
 

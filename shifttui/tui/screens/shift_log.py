@@ -51,7 +51,7 @@ class ShiftLogScreen(Screen[None]):
         handoff = await store.handoffs.for_shift(shift.id)
         self.query_one("#log-title", Label).update(
             f"{project.name} · {STATUS_GLYPH[shift.status]} {shift_outcome(shift)} · "
-            f"{shift.trigger.value} · {local_time(shift.started_at)} · {shift.id}"
+            f"{shift.trigger.value} · {local_time(shift.started_at)[5:]} · {shift.id}"
         )
         if self.pane is None:
             self.pane = ShiftPane(
