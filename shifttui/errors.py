@@ -31,3 +31,7 @@ class ConfigError(ShiftTuiError):
 
 class DatabaseError(ShiftTuiError):
     pass
+
+
+class LimitReached(StateError):
+    """The global max_concurrent_shifts is reached."""

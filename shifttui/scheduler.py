@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 from shifttui.bus import Bus, BusEvent, Notice, ShiftEnded
 from shifttui.clock import Clock, SystemClock
 from shifttui.config import Settings
-from shifttui.errors import AlreadyRunning, NotFound, ShiftTuiError
+from shifttui.errors import AlreadyRunning, LimitReached, NotFound, ShiftTuiError
 from shifttui.models import (
     CatchUp,
     Decision,
@@ -53,7 +53,6 @@ from shifttui.scheduling.outcomes import (
 )
 from shifttui.scheduling.triggers import Completions, FileTriggers, describe_files, followers_of
 from shifttui.store import Store
-from shifttui.supervisor import LimitReached
 
 log = logging.getLogger(__name__)
 

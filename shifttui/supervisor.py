@@ -29,7 +29,7 @@ from shifttui.bus import (
 )
 from shifttui.clock import Clock, SystemClock
 from shifttui.config import Home, Settings
-from shifttui.errors import InvalidInput, ShiftTuiError, StateError
+from shifttui.errors import InvalidInput, LimitReached, ShiftTuiError, StateError
 from shifttui.models import (
     EventKind,
     FailureKind,
@@ -53,10 +53,6 @@ RESUME_PROMPT = (
     "while it ran). Continue where you left off, within the limits below, and end by calling "
     "mcp__shift__complete_shift with an honest handoff.\n\n"
 )
-
-
-class LimitReached(StateError):
-    """The global max_concurrent_shifts is reached."""
 
 
 class _Question:

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shifttui.clock import Clock
-from shifttui.errors import AlreadyRunning
+from shifttui.errors import AlreadyRunning, LimitReached
 from shifttui.models import FailureKind, HandoffInput, Shift, Trigger
 from shifttui.procs import process_token
 from shifttui.store import Store
-from shifttui.supervisor import LimitReached
 
 
 @dataclass

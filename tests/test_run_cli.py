@@ -1,4 +1,4 @@
-"""`shifttui run` as a user runs it: a subprocess streaming one line per event, exit codes, Ctrl-C."""
+"""`shifttui run` as a user runs it: a subprocess, one line per event, exit codes, Ctrl-C."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ from shifttui.scheduler import Scheduler
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease
 from shifttui.scheduling.views import format_decision
-from shifttui.supervisor import Supervisor
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,6 +57,8 @@ async def cmd_trigger(args: argparse.Namespace, ctx: Ctx) -> int:
 async def cmd_daemon(args: argparse.Namespace, ctx: Ctx) -> int:
     tz = local_tz()
     bus = Bus()
+    from shifttui.supervisor import Supervisor  # the SDK is heavy: only when needed
+
     supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock, bus=bus)
 
     def stamp() -> str:
