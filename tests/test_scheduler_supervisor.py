@@ -10,8 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from agent_support import git_repo
+
 from shifttui.bus import Bus, BusEvent, Notice
 from shifttui.clock import FakeClock
 from shifttui.config import Home, Settings
