@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ async def test_start_streams_into_a_pane_then_abandon_asks_a_reason(
         assert "abandoned" in pane.ended_note
         shift_id = pane.shift.id
         agent_pid = pane.shift.agent_pid
+        await pilot.press("x")  # an ended pane can be closed; the placeholder comes back
+        await until(pilot, lambda: not screen.query(ShiftPane), what="the pane to close")
+        assert screen.query("#empty-live")
     shift, _ = await _final(home, shift_id)
     assert shift.status is ShiftStatus.ABANDONED
     assert shift.error == "tests are flaky"
@@ -145,3 +149,70 @@ async def test_quit_with_a_running_shift_confirms_then_interrupts_it(
     assert shift.status is ShiftStatus.INTERRUPTED
     assert shift.agent_pid is not None
     assert not pid_alive(shift.agent_pid), "the fake agent outlived the app"
+
+
+@pytest.mark.timeout(60)
+async def test_r_resumes_the_interrupted_shift_after_a_restart(
+    home: Home, fake_cli: Path, tmp_path: Path
+) -> None:
+    await add_fake_project(home, tmp_path, "resumable", "slow",
+                           env={"SHIFTTUI_FAKE_DELAY": "0.1"}, max_budget_usd=100)
+    app = live_app(home, fake_cli)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.query(ShiftPane), what="a live pane")
+        pane = screen.query_one(ShiftPane)
+        await until(pilot, lambda: pane.lines_written >= 2, what="streamed lines")
+        first = pane.shift.id
+        await pilot.press("q", "y")
+        await until(pilot, lambda: not app.is_running, within=20, what="the app to exit")
+    app = live_app(home, fake_cli)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        assert not screen.query(ShiftPane)
+        await pilot.press("r")
+        await until(pilot, lambda: screen.query(ShiftPane), what="the resumed shift's pane")
+        resumed = screen.query_one(ShiftPane).shift
+        await pilot.press("q", "y")
+        await until(pilot, lambda: not app.is_running, within=20, what="the app to exit")
+    shift, _ = await _final(home, resumed.id)
+    assert shift.parent_shift_id == first
+    assert shift.trigger.value == "resume"
+
+
+@pytest.mark.timeout(60)
+async def test_a_flood_of_messages_is_batched_capped_and_keeps_keys_responsive(
+    home: Home, fake_cli: Path, tmp_path: Path
+) -> None:
+    from shifttui.tui.screens.help import HelpModal
+    from shifttui.tui.widgets.shift_pane import MAX_LINES
+
+    count = 8000
+    await add_fake_project(home, tmp_path, "flood", "flood", max_budget_usd=1000,
+                           env={"SHIFTTUI_FAKE_COUNT": str(count)})
+    app = live_app(home, fake_cli)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.query(ShiftPane), what="a live pane")
+        pane = screen.query_one(ShiftPane)
+        loop = asyncio.get_running_loop()
+        lags: list[float] = []
+
+        def probe(expected: float) -> None:
+            # The event loop's lateness is what a key press waits for before it is handled.
+            lags.append(loop.time() - expected)
+            if pane.ended_note is None:
+                loop.call_later(0.05, probe, loop.time() + 0.05)
+
+        probe(loop.time())
+        await until(pilot, lambda: pane.lines_written >= 500, within=30, what="the flood")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(top(pilot), HelpModal), within=2, what="help")
+        await pilot.press("escape")
+        await until(pilot, lambda: pane.ended_note is not None, within=40, what="the end")
+        await pilot.pause(0.2)
+        assert max(lags) < 0.5
+        assert pane.lines_written >= count
+        assert len(pane.log_widget.lines) <= MAX_LINES

@@ -86,17 +86,20 @@ class ShiftPane(Vertical):
         if not self._loaded or not self._pending:
             return
         batch, self._pending = self._pending, []
+        fresh = []
+        for event in batch:  # scrollback and live events may overlap: keep each seq once
+            if event.seq > self._last_seq:
+                fresh.append(event)
+                self._last_seq = event.seq
+        if not fresh:
+            return
+        self.lines_written += len(fresh)
+        # Lines that max_lines would drop at once are not worth rendering (they are in the db).
         text = Text()
-        for event in batch:
-            if event.seq <= self._last_seq:
-                continue
-            self._last_seq = event.seq
+        for event in fresh[-MAX_LINES:]:
             if text:
                 text.append("\n")
             text.append_text(event_line(event))
-            self.lines_written += 1
-        if not text:
-            return
         log = self.log_widget
         log.write(text, scroll_end=log.following)
 
