@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # `list` in the class body names the Projects.list method
 import sqlite3
 from datetime import datetime
 
@@ -106,6 +107,40 @@ class Projects:
             cur = await tx.execute("DELETE FROM projects WHERE id = ?", (project_id,))
             if cur.rowcount == 0:
                 raise NotFound(f"no project {project_id!r}")
+
+    async def upsert_many(
+        self, projects: builtins.list[Project], now: datetime
+    ) -> tuple[builtins.list[str], builtins.list[str]]:
+        """Add or update all of `projects` in one transaction: all of them, or none.
+
+        An existing project (same id) gets the given path, policy and paused state and keeps
+        its created_at and history; unpausing resets its failure count, as resume does.
+        Returns (added ids, updated ids)."""
+        added: builtins.list[str] = []
+        updated: builtins.list[str] = []
+        async with self._db.write() as tx:
+            for p in projects:
+                row = await tx.fetchone("SELECT paused FROM projects WHERE id = ?", (p.id,))
+                reason = p.paused_reason if p.paused else None
+                if row is None:
+                    await tx.execute(
+                        "INSERT INTO projects (id, name, path, policy, paused, paused_reason,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (p.id, p.name, p.path, p.policy.model_dump_json(), int(p.paused),
+                         reason, ts(p.created_at)),
+                    )
+                    added.append(p.id)
+                    continue
+                resumed = bool(row["paused"]) and not p.paused
+                await tx.execute(
+                    "UPDATE projects SET name = ?, path = ?, policy = ?, paused = ?,"
+                    " paused_reason = ?, failures_reset_at = CASE WHEN ? THEN ?"
+                    " ELSE failures_reset_at END WHERE id = ?",
+                    (p.name, p.path, p.policy.model_dump_json(), int(p.paused), reason,
+                     int(resumed), ts(now), p.id),
+                )
+                updated.append(p.id)
+        return added, updated
 
     async def failures_reset_at(self, project_id: str) -> datetime | None:
         row = await self._db.fetchone(

@@ -311,6 +311,38 @@ class Shifts:
                 (ts(now) if now else None, shift_id),
             )
 
+    async def unreviewed(
+        self, statuses: tuple[ShiftStatus, ...], *, project_id: str | None = None,
+        limit: int = 200,
+    ) -> builtins.list[Shift]:
+        """Ended shifts with one of `statuses` that nobody has reviewed yet, newest first."""
+        marks = ", ".join("?" for _ in statuses)
+        sql = f"SELECT * FROM shifts WHERE reviewed_at IS NULL AND status IN ({marks})"
+        params: builtins.list[object] = [s.value for s in statuses]
+        if project_id is not None:
+            sql += " AND project_id = ?"
+            params.append(project_id)
+        sql += " ORDER BY COALESCE(ended_at, started_at) DESC, id DESC LIMIT ?"
+        rows = await self._db.fetchall(sql, (*params, limit))
+        return [_shift(r) for r in rows]
+
+    async def count_unreviewed(self, statuses: tuple[ShiftStatus, ...]) -> int:
+        marks = ", ".join("?" for _ in statuses)
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM shifts WHERE reviewed_at IS NULL AND status IN ({marks})",
+            [s.value for s in statuses],
+        )
+        return int(row[0]) if row else 0
+
+    async def next_in_project(self, shift: Shift) -> Shift | None:
+        """The project's first shift started after `shift` (where its changes end)."""
+        row = await self._db.fetchone(
+            "SELECT * FROM shifts WHERE project_id = ? AND (started_at > ? OR"
+            " (started_at = ? AND id > ?)) ORDER BY started_at, id LIMIT 1",
+            (shift.project_id, ts(shift.started_at), ts(shift.started_at), shift.id),
+        )
+        return _shift(row) if row else None
+
     async def recover(self, owner_alive: Callable[[int | None, str | None], bool],
                       now: datetime) -> builtins.list[str]:
         """Running shifts whose owning process is gone become `interrupted` (resumable)."""
