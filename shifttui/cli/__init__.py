@@ -18,7 +18,9 @@ from pydantic import ValidationError
 from shifttui import __version__
 from shifttui.cli import (
     commands_app,
+    commands_portfolio,
     commands_projects,
+    commands_review,
     commands_run,
     commands_scheduler,
     commands_shifts,
@@ -27,7 +29,8 @@ from shifttui.cli.base import Ctx
 from shifttui.errors import ShiftTuiError
 from shifttui.models import first_error
 
-MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler]
+MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
+           commands_review, commands_portfolio]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"
