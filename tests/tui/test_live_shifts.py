@@ -213,6 +213,7 @@ async def test_a_flood_of_messages_is_batched_capped_and_keeps_keys_responsive(
         await pilot.press("escape")
         await until(pilot, lambda: pane.ended_note is not None, within=40, what="the end")
         await pilot.pause(0.2)
-        assert max(lags) < 0.5
+        # Generous: the machine running the tests is shared; a line-by-line log takes seconds.
+        assert max(lags) < 1.0, f"the event loop stalled for {max(lags):.2f} s"
         assert pane.lines_written >= count
         assert len(pane.log_widget.lines) <= MAX_LINES
