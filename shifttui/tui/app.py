@@ -38,6 +38,7 @@ class ShiftTuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("i", "inbox", "Inbox", id="inbox", show=False),
     ]
 
     def __init__(
@@ -139,6 +140,12 @@ class ShiftTuiApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal())
+
+    def action_inbox(self) -> None:
+        from shifttui.tui.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen())
 
     # -- themes -------------------------------------------------------------------------------
 

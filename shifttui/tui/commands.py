@@ -21,10 +21,11 @@ HELP = {
     "resume": "Resume an interrupted shift",
     "context": "Preview the context of the next shift",
     "answer": "Answer the agent's question",
+    "inbox": "Review inbox: rate ended shifts 1-5, read their diffs and logs",
     "help": "Keys and concepts",
     "quit": "Quit (running shifts are interrupted, resumable)",
 }
-ORDER = [b.id for b in PROJECT_BINDINGS] + ["help", "quit"]
+ORDER = [b.id for b in PROJECT_BINDINGS] + ["inbox", "help", "quit"]
 
 
 class ShiftCommands(Provider):
