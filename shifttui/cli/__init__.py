@@ -103,5 +103,8 @@ def _fail(message: str) -> int:
 
 
 async def _run(func: object, args: argparse.Namespace) -> int:
-    async with Ctx.open(args.home, needs_db=getattr(args, "needs_db", True)) as ctx:
+    if not getattr(args, "needs_db", True):
+        # e.g. `demo`: it makes its own throw-away home and must not touch the user's.
+        return int(await func(args, None))  # type: ignore[operator]
+    async with Ctx.open(args.home) as ctx:
         return int(await func(args, ctx))  # type: ignore[operator]

@@ -24,7 +24,7 @@ class Ctx:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, home_arg: str | None, *, needs_db: bool = True) -> AsyncIterator[Ctx]:
+    async def open(cls, home_arg: str | None) -> AsyncIterator[Ctx]:
         home = resolve_home(home_arg).ensure()
         configure_logging(home.root / "shifttui.log")
         settings = home.load_settings()

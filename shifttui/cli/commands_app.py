@@ -15,6 +15,7 @@ from pathlib import Path
 from shifttui.cli.base import Ctx
 from shifttui.clock import SystemClock
 from shifttui.config import Home, Settings
+from shifttui.logs import configure_logging
 from shifttui.models import Policy
 from shifttui.store import Store
 
@@ -88,11 +89,12 @@ async def prepare_demo(root: Path, *, speed: str | None = None) -> tuple[Home, s
     return home, str(launcher)
 
 
-async def run_demo(args: argparse.Namespace, ctx: Ctx) -> int:
+async def run_demo(args: argparse.Namespace, ctx: Ctx | None) -> int:
     from shifttui.tui.app import ShiftTuiApp
 
     with tempfile.TemporaryDirectory(prefix="shifttui-demo-") as tmp:
         home, launcher = await prepare_demo(Path(tmp), speed=args.delay)
+        configure_logging(home.root / "shifttui.log")
         settings = home.load_settings()
         clock = SystemClock()
         store = await Store.open(home.db_path, now=clock.now())
