@@ -16,7 +16,7 @@ from shifttui.cli import main
 from shifttui.clock import FakeClock
 from shifttui.config import Home
 from shifttui.errors import InvalidInput
-from shifttui.models import Policy, Project, Triggers
+from shifttui.models import CatchUp, PermissionMode, Policy, Project, Triggers
 from shifttui.portfolio import export_toml, import_portfolio, parse_portfolio
 from shifttui.store import Store
 
@@ -31,9 +31,10 @@ def cli(home: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
 
 def rich_policy() -> Policy:
     return Policy(
-        enabled=False, schedule="30 2 * * 1-5", catch_up="once", max_duration_minutes=45.5,
-        wrap_up_seconds=30, max_budget_usd=2.25, max_turns=40, pause_after_failures=0,
-        model="claude-test", permission_mode="plan", allowed_tools=["Read", "Bash(pytest:*)"],
+        enabled=False, schedule="30 2 * * 1-5", catch_up=CatchUp.ONCE,
+        max_duration_minutes=45.5, wrap_up_seconds=30, max_budget_usd=2.25, max_turns=40,
+        pause_after_failures=0, model="claude-test", permission_mode=PermissionMode.PLAN,
+        allowed_tools=["Read", "Bash(pytest:*)"],
         disallowed_tools=["WebFetch"],
         mcp_servers={"browser": {"command": "npx", "args": ["@playwright/mcp"],
                                  "env": {"A": "1"}}},

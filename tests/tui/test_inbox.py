@@ -180,7 +180,7 @@ async def test_inbox_from_the_palette(seeded_home: Home, fixed_clock: FakeClock)
         screen = await main_screen(pilot)
         hits = [h async for h in ShiftCommands(screen).search("inbox")]
         assert [str(h.text) for h in hits] == ["Inbox"]
-        await hits[0].command()  # type: ignore[misc]
+        await hits[0].command()
         await until(pilot, lambda: isinstance(top(pilot), InboxScreen), what="the inbox")
         await pilot.press("i")  # already open: not a second copy
         await pilot.pause()
