@@ -241,6 +241,10 @@ class Supervisor:
             answer = await asyncio.wait_for(asyncio.shield(q.future), asked.timeout_s)
         except TimeoutError:
             answer = None
+        except asyncio.CancelledError:
+            if not q.future.cancelled():
+                raise  # our own task is being cancelled
+            answer = None  # the shift ended while the question waited
         finally:
             self._questions.pop(asked.question_id, None)
             self.bus.publish(QuestionClosed(run.shift.id, asked.question_id, answer))
@@ -345,6 +349,9 @@ class Supervisor:
                                     shift_id, "error"))
         finally:
             self._runs.pop(shift_id, None)
+            for q in list(self._questions.values()):
+                if q.asked.shift_id == shift_id and not q.future.done():
+                    q.future.cancel()
             with contextlib.suppress(Exception):
                 await run.sink.close()
 

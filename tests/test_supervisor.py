@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from agent_support import Harness, wait_pid_gone
 
-from shifttui.bus import QuestionAsked, ShiftEnded, ShiftEventsAdded, ShiftStarted
+from shifttui.bus import (
+    QuestionAsked,
+    QuestionClosed,
+    ShiftEnded,
+    ShiftEventsAdded,
+    ShiftStarted,
+)
 from shifttui.errors import AlreadyRunning, InvalidInput, StateError
 from shifttui.models import (
     Author,
@@ -278,3 +284,14 @@ async def test_cancelling_the_shift_task_kills_the_agent_and_interrupts(
     await wait_pid_gone(pid, timeout=1.0)
     assert (await harness.store.shifts.get(shift.id)).status is ShiftStatus.INTERRUPTED
 
+
+
+async def test_question_closes_when_the_shift_is_abandoned(harness: Harness) -> None:
+    harness.supervisor.operator_present = True
+    project = await harness.add_project("ask")
+    shift = await harness.supervisor.start_shift(project.name)
+    await harness.wait_for(lambda ev: isinstance(ev, QuestionAsked))
+    await harness.supervisor.abandon(shift.id, "no time")
+    assert harness.supervisor.pending_questions() == []
+    closed = await harness.wait_for(lambda ev: isinstance(ev, QuestionClosed))
+    assert isinstance(closed, QuestionClosed) and closed.answer is None
