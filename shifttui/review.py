@@ -154,9 +154,7 @@ async def review(
         raise InvalidInput("the note contains a NUL byte")
     if not shift.status.ended:
         raise StateError(f"shift {shift.id} is still running; review it once it has ended")
-    feedback = await store.feedback.add(shift.id, rating, note, now)
-    await store.shifts.mark_reviewed(shift.id, now)
-    return feedback
+    return await store.feedback.add(shift.id, rating, note, now, mark_reviewed=True)
 
 
 async def mark_reviewed(store: Store, shift: Shift, now: datetime) -> None:

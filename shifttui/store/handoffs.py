@@ -59,7 +59,9 @@ class FeedbackStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, shift_id: str, rating: int, note: str, now: datetime) -> Feedback:
+    async def add(self, shift_id: str, rating: int, note: str, now: datetime,
+                  *, mark_reviewed: bool = False) -> Feedback:
+        """Store feedback; with `mark_reviewed` the shift leaves the inbox in the same commit."""
         if not 1 <= rating <= 5:
             raise InvalidInput("rating must be between 1 and 5")
         async with self._db.write() as tx:
@@ -70,6 +72,9 @@ class FeedbackStore:
                 "INSERT INTO feedback (shift_id, rating, note, created_at) VALUES (?, ?, ?, ?)",
                 (shift_id, rating, note.strip(), ts(now)),
             )
+            if mark_reviewed:
+                await tx.execute("UPDATE shifts SET reviewed_at = ? WHERE id = ?",
+                                 (ts(now), shift_id))
         return Feedback(
             id=int(cur.lastrowid or 0), shift_id=shift_id, rating=rating, note=note.strip(),
             created_at=now,
