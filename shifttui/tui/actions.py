@@ -15,10 +15,11 @@ from textual.screen import Screen
 
 from shifttui.errors import NotFound, StateError
 from shifttui.models import HandoffInput, Policy, Project, Shift, ShiftStatus, Trigger
+from shifttui.scheduling.budget import daily_budget_state
 from shifttui.tui.messages import ProjectsChanged
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
 from shifttui.tui.screens.handoff_view import HandoffScreen
-from shifttui.tui.screens.modals import MarkdownModal, TextPromptModal, WaitModal
+from shifttui.tui.screens.modals import ConfirmModal, MarkdownModal, TextPromptModal, WaitModal
 from shifttui.tui.screens.policy_form import PolicyFormModal
 from shifttui.tui.screens.project_form import AddProjectModal
 from shifttui.tui.services import services
@@ -56,8 +57,25 @@ class ProjectActions(Screen[Any]):
         project = await self._project()
         if project is None:
             return
+        if not await self._budget_allows(project):
+            return
         shift = await services(self).supervisor.start_shift(project.id)
         self.notify(f"Shift started on {project.name} ({shift.id}).")
+
+    async def _budget_allows(self, project: Project) -> bool:
+        """At 100 % of the daily budget the scheduler starts nothing; a start by hand is the
+        operator's call, made knowingly."""
+        svc = services(self)
+        budget = await daily_budget_state(svc.store, svc.settings, svc.clock.now(), svc.tz)
+        if not budget.needs_confirmation:
+            return True
+        yes: bool | None = await self.app.push_screen_wait(ConfirmModal(
+            "Daily budget reached",
+            f"Today's shifts have spent {budget.describe()}. Scheduled and triggered shifts "
+            f"wait until tomorrow. Start a shift on {project.name} anyway?",
+            yes="Start anyway", no="Don't start",
+        ))
+        return bool(yes)
 
     def action_resume_shift(self) -> None:
         self._run(self._resume(), "start")
@@ -81,6 +99,8 @@ class ProjectActions(Screen[Any]):
             if not found:
                 raise NotFound(f"{project.name} has no interrupted shift to resume")
             target = found[0]
+        if not await self._budget_allows(project):
+            return
         shift = await services(self).supervisor.start_shift(
             project.id, trigger=Trigger.RESUME, resume_of=target.id
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,10 +18,14 @@ from shifttui.config import Home, Settings
 from shifttui.errors import ShiftTuiError
 from shifttui.models import ShiftStatus
 from shifttui.notify import notice_payload, run_notify_command
+from shifttui.scheduler import Scheduler
+from shifttui.scheduling.cron import local_tz
+from shifttui.scheduling.lease import LeaseInfo
 from shifttui.store import Store
 from shifttui.supervisor import Supervisor
 from shifttui.tui.commands import ShiftCommands
-from shifttui.tui.messages import CoreEvent
+from shifttui.tui.messages import CoreEvent, SchedulerChanged
+from shifttui.tui.schedule_text import toast_worthy
 from shifttui.tui.screens.help import HelpModal
 from shifttui.tui.screens.main import MainScreen
 from shifttui.tui.screens.modals import ConfirmModal
@@ -29,6 +35,10 @@ from shifttui.tui.themes import DEFAULT_THEME, load_themes, theme_dirs
 # A Notice about the same thing may follow a ShiftEnded/QuestionAsked: wait this long before
 # toasting those ourselves, so the operator hears about each thing once.
 NOTICE_GRACE_S = 0.3
+# How long quitting waits for the scheduler to finish its tick and release the lease.
+SCHEDULER_STOP_S = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class ShiftTuiApp(App[None]):
@@ -39,6 +49,7 @@ class ShiftTuiApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("i", "inbox", "Inbox", id="inbox", show=False),
+        Binding("t", "timeline", "Timeline", id="timeline"),
     ]
 
     def __init__(
@@ -52,7 +63,9 @@ class ShiftTuiApp(App[None]):
         cli_path: str | None = None,
         extra_theme_dirs: list[Path] | None = None,
         user_theme_dirs: list[Path] | None = None,
+        scheduler: bool = True,
     ) -> None:
+        """`scheduler=False`: fire nothing (tests and snapshots stay deterministic)."""
         super().__init__()
         self.home = home
         self.settings = settings if settings is not None else home.load_settings()
@@ -69,6 +82,9 @@ class ShiftTuiApp(App[None]):
         self._themes_ready = False
         self.services: Services
         self.notify_failures: list[str] = []
+        self._want_scheduler = scheduler
+        self._scheduler_task: asyncio.Task[None] | None = None
+        self._scheduler_stop = asyncio.Event()
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -83,9 +99,11 @@ class ShiftTuiApp(App[None]):
             )
         self._supervisor.operator_present = True
         self.services = Services(
-            self.home, self.settings, self._store, self._supervisor, self.clock
+            self.home, self.settings, self._store, self._supervisor, self.clock, local_tz()
         )
         self._unsubscribe = self._supervisor.bus.subscribe(self._on_bus)
+        if self._want_scheduler:
+            self._start_scheduler()
         if self._store.recovered:
             self.notify(
                 f"{len(self._store.recovered)} shift(s) were interrupted when shifttui last "
@@ -95,6 +113,7 @@ class ShiftTuiApp(App[None]):
         await self.push_screen(MainScreen())
 
     async def on_unmount(self) -> None:
+        await self._stop_scheduler()
         if self._unsubscribe is not None:
             self._unsubscribe()
         # Safety net for exits that bypass action_quit (errors, signals): no orphan agents.
@@ -114,6 +133,7 @@ class ShiftTuiApp(App[None]):
     async def action_quit(self) -> None:
         running = self._running_ids()
         if not running:
+            await self._stop_scheduler()
             self.exit()
             return
         self.push_screen(
@@ -134,6 +154,8 @@ class ShiftTuiApp(App[None]):
     async def _shutdown_and_exit(self) -> None:
         self.notify("Stopping running shifts…", timeout=30)
         assert self._supervisor is not None
+        # The scheduler first: it must not start a shift while the others are being stopped.
+        await self._stop_scheduler()
         await self._supervisor.shutdown()
         self.exit()
 
@@ -146,6 +168,46 @@ class ShiftTuiApp(App[None]):
 
         if not isinstance(self.screen, InboxScreen):
             self.push_screen(InboxScreen())
+
+    def action_timeline(self) -> None:
+        from shifttui.tui.screens.timeline import TimelineScreen
+
+        if not isinstance(self.screen, TimelineScreen):
+            self.push_screen(TimelineScreen())
+
+    # -- scheduler ----------------------------------------------------------------------------
+
+    def _start_scheduler(self) -> None:
+        """The scheduler is the app's, not a screen's: closing a screen never stops it."""
+        assert self._store is not None and self._supervisor is not None
+        scheduler = Scheduler(
+            self._store, self._supervisor, self.settings, bus=self._supervisor.bus,
+            clock=self.clock, tz=self.services.tz, kind="app", on_role=self._on_scheduler_role,
+        )
+        self.services.scheduler = scheduler
+        self._scheduler_stop.clear()
+        self._scheduler_task = asyncio.get_running_loop().create_task(
+            scheduler.run(self._scheduler_stop), name="shifttui-scheduler"
+        )
+
+    def _on_scheduler_role(self, info: LeaseInfo) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(SchedulerChanged())
+
+    async def _stop_scheduler(self) -> None:
+        """Let the scheduler finish its tick and release the lease, so another shifttui
+        takes over at once instead of after the lease expires."""
+        task, self._scheduler_task = self._scheduler_task, None
+        if task is None:
+            return
+        self._scheduler_stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SCHEDULER_STOP_S)
+        except TimeoutError:
+            log.warning("the scheduler did not stop within %s s; cancelled", SCHEDULER_STOP_S)
+            task.cancel()
+        except Exception:
+            log.exception("the scheduler failed while stopping")
 
     # -- themes -------------------------------------------------------------------------------
 
@@ -192,6 +254,8 @@ class ShiftTuiApp(App[None]):
             self.set_timer(NOTICE_GRACE_S, lambda: self._question_toast(event))
 
     def _on_notice(self, notice: Notice) -> None:
+        if notice.kind == "scheduler" and not toast_worthy(notice):
+            return  # every decision is published; the history shows them all
         if notice.shift_id:
             self._noticed.add((notice.kind, notice.shift_id))
         self.notify(notice.message, title=notice.title, severity=notice.severity,

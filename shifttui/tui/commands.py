@@ -22,10 +22,11 @@ HELP = {
     "context": "Preview the context of the next shift",
     "answer": "Answer the agent's question",
     "inbox": "Review inbox: rate ended shifts 1-5, read their diffs and logs",
+    "timeline": "Timeline: scheduled shifts of the next 24 hours with projected cost",
     "help": "Keys and concepts",
     "quit": "Quit (running shifts are interrupted, resumable)",
 }
-ORDER = [b.id for b in PROJECT_BINDINGS] + ["inbox", "help", "quit"]
+ORDER = [b.id for b in PROJECT_BINDINGS] + ["inbox", "timeline", "help", "quit"]
 
 
 class ShiftCommands(Provider):

@@ -1,13 +1,14 @@
-"""Short texts the screens show: glyphs, durations, "next in", event lines, handoff markdown."""
+"""Short texts the screens show: glyphs, durations, cron previews, event lines, handoff markdown."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from croniter import croniter
 from rich.text import Text
 
 from shifttui.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
+from shifttui.scheduling import cron
+from shifttui.scheduling.cron import local_tz
 
 STATUS_GLYPH = {
     ShiftStatus.RUNNING: "▶",
@@ -59,18 +60,6 @@ def duration(seconds: float | None) -> str:
     return f"{s}s"
 
 
-def short_span(seconds: float) -> str:
-    """Coarser than `duration`: 2h13m, 5m, 3d (for "next in" and "ago")."""
-    s = max(0, int(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d"
-    if s >= 3600:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m"
-    return f"{s}s"
-
-
 def ago(when: datetime | None, now: datetime) -> str:
     """Coarse on purpose: 42s, 5m, 3h, 2d ago."""
     if when is None:
@@ -98,21 +87,10 @@ def tokens(n: int) -> str:
 
 
 def next_fires(expr: str, now: datetime, count: int = 3) -> list[datetime]:
-    """The next `count` fire times of a cron expression, evaluated in local time."""
-    local = now.astimezone()
-    it = croniter(expr, local)
-    return [it.get_next(datetime) for _ in range(count)]
-
-
-def next_in(expr: str | None, now: datetime) -> str:
-    if not expr:
-        return ""
-    try:
-        fire = next_fires(expr, now, 1)[0]
-    except (ValueError, KeyError):
-        return "invalid"
-    seconds = (fire - now).total_seconds()
-    return "next in <1m" if seconds < 60 else "next in " + short_span(seconds)
+    """The next `count` fire times of a cron expression in local time: the scheduler's own
+    computation, so a preview equals what fires, across daylight-saving changes too."""
+    tz = local_tz()
+    return [t.astimezone(tz) for t in cron.next_fires(expr, now, tz, count)]
 
 
 def local_time(when: datetime | None, *, with_date: bool = True) -> str:

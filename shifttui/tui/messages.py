@@ -21,3 +21,7 @@ class CoreEvent(Message, bubble=False):
 
 class ProjectsChanged(Message, bubble=False):
     """A form or an action changed projects: views reload from the store."""
+
+
+class SchedulerChanged(Message, bubble=False):
+    """This app's scheduler took or lost the lease: headers refresh now, not at their next tick."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Protocol, cast
 
 from textual.dom import DOMNode
 
 from shifttui.clock import Clock
 from shifttui.config import Home, Settings
+from shifttui.scheduler import Scheduler
+from shifttui.scheduling.cron import local_tz
 from shifttui.store import Store
 from shifttui.supervisor import Supervisor
 
@@ -20,6 +23,10 @@ class Services:
     store: Store
     supervisor: Supervisor
     clock: Clock
+    # The zone cron schedules run in (the scheduler's, so shown times equal fired times).
+    tz: tzinfo = field(default_factory=local_tz)
+    # This app's scheduler; None when it was started without one (tests, snapshots).
+    scheduler: Scheduler | None = None
 
 
 class _HasServices(Protocol):

@@ -75,4 +75,5 @@ def make_app(home: Home, clock: FakeClock, **kw: object):  # type: ignore[no-unt
     from shifttui.tui.app import ShiftTuiApp
 
     settings = kw.pop("settings", None) or Settings()
+    kw.setdefault("scheduler", False)  # nothing fires unless a test asks for it
     return ShiftTuiApp(home, settings=settings, clock=clock, user_theme_dirs=[], **kw)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ async def add_fake_project(home: Home, root: Path, name: str, scenario: str,
 
 def live_app(home: Home, fake_cli: Path, **settings: Any) -> ShiftTuiApp:
     return ShiftTuiApp(home, settings=Settings(**settings), cli_path=str(fake_cli),
-                       user_theme_dirs=[])
+                       user_theme_dirs=[], scheduler=False)
 
 
 async def until(pilot: Pilot[Any], predicate: Callable[[], object], within: float = 15.0,

@@ -1,7 +1,9 @@
-"""Project detail: the policy and the shift history; Enter opens a shift's log and handoff."""
+"""Project detail: the policy and the history of shifts and scheduler decisions (runs that did
+not start, and why); Enter opens a shift's log and handoff."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,8 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
-from shifttui.bus import ShiftEnded, ShiftStarted
-from shifttui.models import Handoff, Project, Shift
+from shifttui.bus import Notice, ShiftEnded, ShiftStarted
+from shifttui.models import Decision, Handoff, Project, Shift
+from shifttui.scheduling.outcomes import STARTED
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (
     STATUS_GLYPH,
@@ -25,22 +28,25 @@ from shifttui.tui.format import (
     tests_cell,
 )
 from shifttui.tui.messages import CoreEvent, ProjectsChanged
+from shifttui.tui.schedule_text import NextFires, decision_note, decision_status
 from shifttui.tui.services import services
 
 HISTORY = 200
+# Another process (a daemon, a second app) may run shifts and decide: reread this often.
+REFRESH_S = 10.0
 COLUMNS = [
     ("status", "Status"), ("trigger", "Trigger"), ("started", "Started"), ("dur", "Duration"),
     ("cost", "Cost"), ("turns", "Turns"), ("tests", "Tests"), ("handoff", "Handoff"),
 ]
 
 
-def policy_text(project: Project) -> Text:
+def policy_text(project: Project, next_run: str = "") -> Text:
     p = project.policy
     pairs = [
         ("path", project.path),
         ("state", ("paused: " + (project.paused_reason or "")) if project.paused else "active"),
         ("enabled", "yes" if p.enabled else "no (manual starts only)"),
-        ("schedule", p.schedule or "none"),
+        ("schedule", (p.schedule or "none") + (f" · {next_run}" if next_run else "")),
         ("catch up", p.catch_up.value),
         ("limits", f"{money(p.max_budget_usd)}, {p.max_duration_minutes:g} min, "
                    f"wrap-up {p.wrap_up_seconds} s, turns {p.max_turns or '∞'}"),
@@ -77,6 +83,9 @@ class ProjectDetailScreen(ProjectActions):
         super().__init__()
         self.project_id = project_id
         self.shifts: list[Shift] = []
+        self.decisions: list[Decision] = []
+        # The table's rows, newest first: shifts and the decisions that did not start one.
+        self.entries: list[Shift | Decision] = []
         self.notes: dict[str, Text] = {}
         self.wide = False
 
@@ -99,60 +108,103 @@ class ProjectDetailScreen(ProjectActions):
             self.table.add_column(label, key=key)
         self.table.focus()
         self.reload()
+        self.set_interval(REFRESH_S, self.reload)
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def reload(self) -> None:
         store = services(self).store
         project = await store.projects.get(self.project_id)
         self.shifts = await store.shifts.list(project.id, limit=HISTORY)
+        self.decisions = await store.scheduling.decisions(project.id, limit=HISTORY)
         handoffs: dict[str, Handoff] = {
             h.shift_id: h for h in await store.handoffs.history(project.id, limit=HISTORY)
         }
+        svc = services(self)
+        # A started decision is its shift's row (its reason goes in the note); the others
+        # are rows of their own, in time order with the shifts.
+        started = {d.shift_id: d for d in self.decisions if d.outcome == STARTED and d.shift_id}
+        others = [d for d in self.decisions if d.outcome != STARTED or not d.shift_id]
+        rows: list[Shift | Decision] = [*self.shifts, *others]
+        self.entries = sorted(rows, key=_when, reverse=True)[:HISTORY]
+        title = f"{project.name} · {len(self.shifts)} shift(s)"
+        if others:
+            title += f" · {len(others)} not started"
         self.query_one("#detail-title", Label).update(
-            f"{project.name} · {len(self.shifts)} shift(s) · Enter: log & handoff · Esc: back"
+            f"{title} · Enter: log & handoff · Esc: back"
         )
-        self.query_one("#policy", Static).update(policy_text(project))
+        next_run = NextFires(svc.tz).text(project, svc.clock.now())
+        self.query_one("#policy", Static).update(policy_text(project, next_run))
         self.notes = {}
         table = self.table
         keep = table.cursor_row
         table.clear()
-        for s in self.shifts:
-            handoff = handoffs.get(s.id)
-            if handoff is not None:
-                self.notes[s.id] = Text.assemble(("handoff: ", "bold"), first_line(
-                    handoff.summary, 200))
-            elif s.error:
-                self.notes[s.id] = Text.assemble(("why: ", "bold"), first_line(s.error, 200))
-            note = self.notes[s.id].plain.split(": ", 1)[1] if s.id in self.notes else ""
-            table.add_row(
-                Text(f"{STATUS_GLYPH[s.status]} {shift_outcome(s)}", style=STATUS_STYLE[s.status]),
-                s.trigger.value, local_time(s.started_at)[5:], duration(s.duration_s),
-                money(s.cost_usd), str(s.num_turns), tests_cell(s),
-                *([first_line(note, 50)] if self.wide else []), key=s.id,
-            )
-        if self.shifts:
-            table.move_cursor(row=min(keep, len(self.shifts) - 1), animate=False)
+        for entry in self.entries:
+            if isinstance(entry, Decision):
+                self._add_decision(entry)
+            else:
+                self._add_shift(entry, handoffs.get(entry.id), started.get(entry.id))
+        if self.entries:
+            table.move_cursor(row=min(keep, len(self.entries) - 1), animate=False)
+        self._show_note()
+
+    def _add_shift(self, s: Shift, handoff: Handoff | None, started: Decision | None) -> None:
+        note = Text()
+        if handoff is not None:
+            note = Text.assemble(("handoff: ", "bold"), first_line(handoff.summary, 200))
+        elif s.error:
+            note = Text.assemble(("why: ", "bold"), first_line(s.error, 200))
+        plain = note.plain.split(": ", 1)[1] if note.plain else ""
+        if started is not None:
+            note.append("\n" if note.plain else "")
+            note.append_text(decision_note(started))
+        if note.plain:
+            self.notes[s.id] = note
+        self.table.add_row(
+            Text(f"{STATUS_GLYPH[s.status]} {shift_outcome(s)}", style=STATUS_STYLE[s.status]),
+            s.trigger.value, local_time(s.started_at)[5:], duration(s.duration_s),
+            money(s.cost_usd), str(s.num_turns), tests_cell(s),
+            *([first_line(plain, 50)] if self.wide else []), key=s.id,
+        )
+
+    def _add_decision(self, d: Decision) -> None:
+        key = f"decision-{d.id}"
+        self.notes[key] = decision_note(d)
+        self.table.add_row(
+            decision_status(d), Text(d.source, style="dim"), local_time(d.ts)[5:],
+            "", "", "", "", *([first_line(d.detail, 50)] if self.wide else []), key=key,
+        )
 
     def current_project_id(self) -> str | None:
         return self.project_id
 
-    def selected_shift_id(self) -> str | None:
+    def selected_entry(self) -> Shift | Decision | None:
         row = self.table.cursor_row
-        if self.shifts and 0 <= row < len(self.shifts):
-            return self.shifts[row].id
+        if 0 <= row < len(self.entries):
+            return self.entries[row]
         return None
+
+    def selected_shift_id(self) -> str | None:
+        entry = self.selected_entry()
+        return entry.id if isinstance(entry, Shift) else None
+
+    def _show_note(self) -> None:
+        entry = self.selected_entry()
+        key = "" if entry is None else (
+            entry.id if isinstance(entry, Shift) else f"decision-{entry.id}")
+        self.query_one("#shift-note", Static).update(self.notes.get(key, ""))
 
     def action_open_shift(self) -> None:
         from shifttui.tui.screens.shift_log import ShiftLogScreen
 
-        shift_id = self.selected_shift_id()
-        if shift_id is not None:
-            self.app.push_screen(ShiftLogScreen(shift_id))
+        entry = self.selected_entry()
+        if isinstance(entry, Shift):
+            self.app.push_screen(ShiftLogScreen(entry.id))
+        elif isinstance(entry, Decision) and entry.shift_id:
+            self.app.push_screen(ShiftLogScreen(entry.shift_id))
 
     @on(DataTable.RowHighlighted, "#shifts")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        shift_id = self.selected_shift_id()
-        self.query_one("#shift-note", Static).update(self.notes.get(shift_id or "", ""))
+        self._show_note()
 
     @on(DataTable.RowSelected, "#shifts")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -170,3 +222,10 @@ class ProjectDetailScreen(ProjectActions):
             pid = event.shift.project_id
             if pid == self.project_id:
                 self.reload()
+        elif isinstance(event, Notice) and event.kind == "scheduler" \
+                and event.project_id == self.project_id:
+            self.reload()
+
+
+def _when(entry: Shift | Decision) -> datetime:
+    return entry.started_at if isinstance(entry, Shift) else entry.ts

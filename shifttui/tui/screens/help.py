@@ -18,6 +18,7 @@ HELP = """\
 | `p` | pause / resume the project |
 | `h` | read handoffs (`←` / `→` step through history) |
 | `c` | preview the context the next shift gets |
+| `t` | timeline: scheduled shifts of the next 24 hours, projected cost, budget |
 | `y` | answer the agent's question |
 | `enter` | project detail; in the detail, a shift's log and handoff |
 | `x` | close an ended shift's pane |
@@ -33,6 +34,15 @@ In a live log, scrolling up stops following; scrolling to the bottom resumes.
 A shift runs the agent on one project within the policy's time and budget limits and ends with
 a **handoff** for the next shift. Statuses: ▶ running, ✔ completed, ■ abandoned, ✖ failed,
 ⏸ interrupted (resumable), ⌛ expired.
+
+## Scheduling
+
+While shifttui is open it fires each enabled, unpaused project's cron schedule ("next in …" in
+the table). Only one shifttui per database fires: the header says **scheduler running here**,
+**held by** another process (app or daemon, its pid), or **off**, followed by today's spending
+against `daily_budget_usd` (yellow from 75 %; at 100 % nothing scheduled or triggered starts, and
+`s` asks first). A run that could not start is in the project's history with the reason
+(⊘ skipped, ↷ deferred until a slot frees).
 """
 
 

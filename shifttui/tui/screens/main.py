@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets.data_table import CellDoesNotExist
 
 from shifttui.bus import (
     QuestionAsked,
@@ -20,15 +22,20 @@ from shifttui.bus import (
     ShiftStarted,
 )
 from shifttui.models import Shift
+from shifttui.scheduling.views import SchedulerState, scheduler_state
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
-from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, next_in, shift_outcome
-from shifttui.tui.messages import CoreEvent, ProjectsChanged
+from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, shift_outcome
+from shifttui.tui.messages import CoreEvent, ProjectsChanged, SchedulerChanged
+from shifttui.tui.schedule_text import NextFires, scheduler_text
 from shifttui.tui.services import services
 from shifttui.tui.widgets.shift_pane import ShiftPane
 
 REFRESH_S = 10.0
 TICK_S = 1.0
+# The lease and the day's spending are read this often for the header (another process may
+# take the lease or spend at any time).
+SCHEDULER_REFRESH_S = 2.0
 COLUMNS = [
     ("st", " "), ("name", "Project"), ("schedule", "Schedule"), ("limits", "Limits"),
     ("last", "Last shift"), ("fails", "Fails"), ("paused", "Paused"),
@@ -50,6 +57,9 @@ class MainScreen(ProjectActions):
         super().__init__()
         self.rows: list[ProjectRow] = []
         self.questions: dict[str, QuestionAsked] = {}
+        self.scheduler: SchedulerState | None = None
+        self._next_fires: NextFires | None = None
+        self._schedule_cells: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -72,15 +82,37 @@ class MainScreen(ProjectActions):
         for key, label in COLUMNS:
             self.table.add_column(label, key=key)
         self.table.focus()
+        self._next_fires = NextFires(services(self).tz)
         self.reload()
+        self.refresh_scheduler()
         self._restore_panes()
         self.set_interval(REFRESH_S, self.reload)
         self.set_interval(TICK_S, self._tick)
+        self.set_interval(SCHEDULER_REFRESH_S, self.refresh_scheduler)
 
     # -- projects table -----------------------------------------------------------------------
 
     def on_resize(self) -> None:
         self._render_rows()
+
+    @work(exclusive=True, group="scheduler-state", exit_on_error=False)
+    async def refresh_scheduler(self) -> None:
+        svc = services(self)
+        me = svc.scheduler.lease.holder if svc.scheduler is not None else None
+        self.scheduler = await scheduler_state(
+            svc.store, svc.settings, svc.clock.now(), svc.tz, me=me
+        )
+        self._update_title()
+
+    def on_scheduler_changed(self, message: SchedulerChanged) -> None:
+        self.refresh_scheduler()
+
+    def _schedule_cell(self, row: ProjectRow, now: datetime, wide: bool) -> str:
+        p = row.project
+        if not p.policy.schedule or self._next_fires is None:
+            return ""
+        when = self._next_fires.text(p, now)
+        return f"{p.policy.schedule} · {when}" if wide else when
 
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def reload(self) -> None:
@@ -96,12 +128,8 @@ class MainScreen(ProjectActions):
         for row in self.rows:
             p = row.project
             glyph, style = project_glyph(row)
-            schedule = ""
-            if p.policy.schedule:
-                when = next_in(p.policy.schedule, now)
-                schedule = f"{p.policy.schedule} · {when}" if wide else when
-                if not p.policy.enabled:
-                    schedule += " (off)"
+            schedule = self._schedule_cell(row, now, wide)
+            self._schedule_cells[p.id] = schedule
             last: Text | str = ""
             if row.running is not None:
                 last = Text("▶ running " + ago(row.running.started_at, now).replace(" ago", ""),
@@ -131,6 +159,14 @@ class MainScreen(ProjectActions):
         if self.questions:
             text.append(f"  ? {len(self.questions)} question(s) waiting: press y ",
                         style="bold reverse yellow")
+        if self.scheduler is not None:
+            room = self.app.size.width - 2  # the bar's padding
+            right = scheduler_text(self.scheduler, wide=True)
+            if text.cell_len + 2 + right.cell_len > room:
+                right = scheduler_text(self.scheduler, wide=False)
+            # Right-aligned when it fits; otherwise it follows (and the bar cuts it).
+            text.append(" " * max(2, room - text.cell_len - right.cell_len))
+            text.append_text(right)
         self.query_one("#title-bar", Label).update(text)
 
     def current_project_id(self) -> str | None:
@@ -211,6 +247,21 @@ class MainScreen(ProjectActions):
     def _tick(self) -> None:
         for pane in self.query(ShiftPane):
             pane.tick()
+        self._tick_schedules()
+
+    def _tick_schedules(self) -> None:
+        """The "next in" countdown, cell by cell: clearing the table each second would reset
+        the operator's scrolling."""
+        now = services(self).clock.now()
+        wide = self.app.size.width >= 110
+        for row in self.rows:
+            cell = self._schedule_cell(row, now, wide)
+            if self._schedule_cells.get(row.project.id) != cell:
+                self._schedule_cells[row.project.id] = cell
+                try:
+                    self.table.update_cell(row.project.id, "schedule", cell, update_width=True)
+                except (KeyError, CellDoesNotExist):
+                    return  # the table is being rebuilt; the next render has it
 
     async def on_core_event(self, message: CoreEvent) -> None:
         event = message.event

@@ -1,0 +1,140 @@
+"""Short texts about the scheduler: "next in", the header's lease and budget state, decision
+cells for the history. Times come from `shifttui.scheduling`, so what is shown is what fires."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+
+from shifttui.bus import Notice
+from shifttui.models import Decision, Project
+from shifttui.scheduling.budget import BudgetLevel, BudgetState
+from shifttui.scheduling.outcomes import (
+    DEFERRED,
+    FAILED,
+    PAUSED,
+    R_BUDGET,
+    R_DISABLED,
+    R_LIMIT,
+    R_PAUSED,
+    R_REMOVED,
+    R_RUNNING,
+    R_WAITING,
+    SKIPPED,
+    STARTED,
+)
+from shifttui.scheduling.views import SchedulerRole, SchedulerState, format_in, next_fire_for
+
+DECISION_GLYPH = {
+    STARTED: ("▶", "cyan"),
+    SKIPPED: ("⊘", "yellow"),
+    DEFERRED: ("↷", "magenta"),
+    PAUSED: ("‖", "bold yellow"),
+    FAILED: ("✖", "bold red"),
+}
+
+# One word per known reason, so a decision's status cell stays narrow at 80 columns; the full
+# reason is in the note line (and the wide table's last column).
+_SHORT = [
+    (R_RUNNING, "running"), (R_LIMIT, "limit"), (R_BUDGET, "budget"), (R_DISABLED, "disabled"),
+    (R_WAITING, "waiting"), (R_REMOVED, "removed"), (R_PAUSED, "paused"), ("missed", "missed"),
+]
+
+
+class NextFires:
+    """"next in …" per project; the fire time is recomputed only once it has passed or the
+    schedule changed, so a table can refresh the countdown every second cheaply."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self._cache: dict[str, tuple[str, datetime | None]] = {}
+
+    def text(self, project: Project, now: datetime) -> str:
+        """'next in 2h13m'; 'off' or 'paused' when nothing would fire."""
+        expr = project.policy.schedule
+        if not expr:
+            return ""
+        if not project.policy.enabled:
+            return "off"
+        if project.paused:
+            return "paused"
+        cached = self._cache.get(project.id)
+        if cached is None or cached[0] != expr or (cached[1] is not None and cached[1] <= now):
+            try:
+                cached = (expr, next_fire_for(project, now, self.tz))
+            except (ValueError, KeyError):
+                return "invalid"
+            self._cache[project.id] = cached
+        fire = cached[1]
+        return "never" if fire is None else "next " + format_in(fire - now)
+
+
+def short_reason(decision: Decision) -> str:
+    detail = decision.detail
+    for reason, word in _SHORT:
+        if detail.startswith(reason):
+            return word
+    return ""
+
+
+def decision_status(decision: Decision) -> Text:
+    """'⊘ skipped: running' — the outcome and a one-word reason."""
+    glyph, style = DECISION_GLYPH.get(decision.outcome, ("·", "dim"))
+    word = short_reason(decision)
+    return Text(f"{glyph} {decision.outcome}" + (f": {word}" if word else ""), style=style)
+
+
+def decision_note(decision: Decision) -> Text:
+    """The full reason, for the note line under the history."""
+    text = Text.assemble((f"scheduler ({decision.source}) {decision.outcome}", "bold"))
+    if decision.detail:
+        text.append(f": {decision.detail}")
+    return text
+
+
+def budget_text(budget: BudgetState, *, wide: bool = True) -> Text:
+    """'today $2.10/$10 21%' coloured by level (yellow from 75 %, red at 100 %)."""
+    if budget.limit_usd is None:
+        return Text(f"${budget.spent_usd:.2f} today", style="dim")
+    pct = (budget.fraction or 0.0) * 100
+    style = {
+        BudgetLevel.WARNING: "bold yellow",
+        BudgetLevel.EXHAUSTED: "bold reverse red",
+    }.get(budget.level, "")
+    text = Text(f"today ${budget.spent_usd:.2f}/${budget.limit_usd:g} {pct:.0f}%", style=style)
+    if budget.level is BudgetLevel.EXHAUSTED and wide:
+        text.append(" ", style="")
+        text.append("budget reached", style="bold red")
+    return text
+
+
+def scheduler_text(state: SchedulerState, *, wide: bool) -> Text:
+    """The header's right side: who fires the schedules here, and today's budget."""
+    text = Text()
+    if state.role is SchedulerRole.ACTIVE:
+        text.append("⏱ scheduler running here" if wide else "⏱ sched: here", style="green")
+    elif state.role is SchedulerRole.STANDBY and state.lease is not None:
+        lease = state.lease
+        if wide:
+            where = f"pid {lease.pid} on {lease.host}"
+        else:  # the host only when it is not this one (a database on a shared disk)
+            host = lease.host if len(lease.host) <= 12 else lease.host[:11] + "…"
+            where = f"pid {lease.pid}" + ("" if lease.host == socket.gethostname() else f"@{host}")
+        text.append(f"⏸ held by {lease.kind} {where}", style="yellow")
+    else:
+        text.append("○ scheduler off" if wide else "○ sched: off", style="dim")
+    text.append(" · ")
+    text.append_text(budget_text(state.budget, wide=wide))
+    return text
+
+
+def toast_worthy(notice: Notice) -> bool:
+    """Which scheduler decisions interrupt the operator. Not starts (a pane opens), not the
+    routine skips of a frequent schedule ("already running" every minute would bury every other
+    toast), not budget or auto-pause decisions (those have their own notices). A start that
+    failed, and runs missed while shifttui was closed, are worth a toast."""
+    outcome = notice.data.get("outcome")
+    source = notice.data.get("source")
+    return outcome == FAILED or (source == "catch_up" and outcome == SKIPPED)
