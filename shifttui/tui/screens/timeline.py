@@ -46,6 +46,16 @@ def summary_text(tl: Timeline) -> Text:
 class TimelineScreen(Screen[None]):
     """Read-only; Esc goes back, r recomputes (it also refreshes on its own)."""
 
+    DEFAULT_CSS = """
+    #timeline-summary {
+        height: auto;
+        padding: 0 1;
+        border-bottom: solid $panel;
+    }
+    #timeline {
+        height: 1fr;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,t", "close", "Back", id="timeline.back"),
         Binding("r", "reload", "Refresh", id="timeline.refresh"),
@@ -88,6 +98,9 @@ class TimelineScreen(Screen[None]):
         now = svc.clock.now()
         tl = await timeline(svc.store, svc.settings, now, svc.tz, hours=HOURS)
         self.timeline = tl
+        self.query_one("#timeline-title", Label).update(
+            f"Next {HOURS} hours from {now.astimezone(svc.tz):%a %H:%M} · r: refresh · Esc: back"
+        )
         self.query_one("#timeline-summary", Static).update(summary_text(tl))
         table = self.table
         keep = table.cursor_row
