@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ _PRICES: list[tuple[str, tuple[float, float]]] = [
 _DEFAULT_PRICE = (3.0, 15.0)
 
 
+@functools.lru_cache(maxsize=64)  # asked once per assistant message, for a handful of models
 def price_for(model: str | None) -> tuple[float, float]:
     name = (model or "").lower()
     for key, price in _PRICES:
@@ -28,20 +30,20 @@ def price_for(model: str | None) -> tuple[float, float]:
     return _DEFAULT_PRICE
 
 
+def _num(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
 def usage_tokens(usage: dict[str, Any] | None) -> tuple[int, int, int, int]:
     """(input, cache_write, cache_read, output) from an API usage dict."""
     if not usage:
         return (0, 0, 0, 0)
-
-    def num(key: str) -> int:
-        value = usage.get(key)
-        return int(value) if isinstance(value, int | float) else 0
-
+    get = usage.get
     return (
-        num("input_tokens"),
-        num("cache_creation_input_tokens"),
-        num("cache_read_input_tokens"),
-        num("output_tokens"),
+        _num(get("input_tokens")),
+        _num(get("cache_creation_input_tokens")),
+        _num(get("cache_read_input_tokens")),
+        _num(get("output_tokens")),
     )
 
 
@@ -77,7 +79,9 @@ class CostTracker:
         if usage is None and key in self._turn_usage:
             return False
         inp, cache_w, cache_r, out = usage_tokens(usage)
-        entry = (estimate_cost(model, usage), inp + cache_w + cache_r, out)
+        p_in, p_out = price_for(model)
+        cost = (inp * p_in + cache_w * p_in * 1.25 + cache_r * p_in * 0.1 + out * p_out) / 1e6
+        entry = (cost, inp + cache_w + cache_r, out)
         old = self._turn_usage.get(key)
         if old == entry:
             return False

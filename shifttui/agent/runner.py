@@ -374,7 +374,16 @@ class ShiftRun:
                 limits.append(self.handoff_at + AFTER_HANDOFF_S)
             timeout = max(0.0, min(limits) - self._loop.time()) if limits else None
             try:
-                item = await asyncio.wait_for(self._queue.get(), timeout)
+                # wait_for wraps the get in a new task: under a flood that per-message task cost
+                # more than all of our own work, so take what is queued directly.
+                if timeout is not None and timeout <= 0:
+                    raise TimeoutError  # a flood must not keep a deadline from firing
+                if not self._queue.empty():
+                    item = self._queue.get_nowait()
+                elif timeout is None:
+                    item = await self._queue.get()
+                else:
+                    item = await asyncio.wait_for(self._queue.get(), timeout)
             except TimeoutError:
                 if self.handoff_at is not None and self._stopping_since is None:
                     await self._interrupt()  # the agent lingers after its handoff
@@ -384,14 +393,18 @@ class ShiftRun:
                 continue
             if item is _EOF:
                 return _Turn(eof=True)
-            self._process(item)
             if isinstance(item, ResultMessage):
                 return _Turn(result=item)
 
     async def _read(self, client: ClaudeSDKClient) -> None:
+        # Messages are processed here, as they arrive; only what ends a turn goes to the turn
+        # loop. Handing every message over woke a second task per message, which cost a flood
+        # more than the processing itself.
         try:
             async for message in client.receive_messages():
-                self._queue.put_nowait(message)
+                self._process(message)
+                if isinstance(message, ResultMessage):
+                    self._queue.put_nowait(message)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,6 +13,7 @@ from shifttui.bus import Bus, ShiftEventsAdded
 from shifttui.clock import Clock
 from shifttui.models import EventKind, ShiftEvent
 from shifttui.store import Store
+from shifttui.store.db import dumps
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,12 @@ class EventSink:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        self._write_log(batch)
+        # Each payload is serialised once, for the log line and the database row alike.
+        payloads = [dumps(e.payload) for e in batch]
+        self._write_log(batch, payloads)
         if not self._storage_failed:
             try:
-                await self._store.events.append(batch)
+                await self._store.events.append(batch, payloads)
             except Exception as exc:
                 # A full disk or read-only database must stop the shift loudly, not crash it.
                 self._storage_failed = True
@@ -87,15 +90,17 @@ class EventSink:
                     self._on_storage_error(exc)
         self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
 
-    def _write_log(self, batch: list[ShiftEvent]) -> None:
+    def _write_log(self, batch: list[ShiftEvent], payloads: list[str]) -> None:
         if self._log is None:
             return
         try:
-            for e in batch:
-                self._log.write(json.dumps({
-                    "seq": e.seq, "ts": e.ts.isoformat(), "kind": e.kind.value,
-                    "summary": e.summary, "payload": e.payload,
-                }, ensure_ascii=False, default=str) + "\n")
+            # The same JSON object per line as json.dumps of a dict would give, assembled from
+            # the payload text already made for the database.
+            self._log.write("".join(
+                f'{{"seq":{e.seq},"ts":"{e.ts.isoformat()}","kind":"{e.kind.value}",'
+                f'"summary":{encode_basestring(e.summary)},"payload":{payload}}}\n'
+                for e, payload in zip(batch, payloads, strict=True)
+            ))
             self._log.flush()
         except OSError as exc:
             log.error("cannot write agent.log of %s: %s", self.shift_id, exc)

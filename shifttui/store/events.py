@@ -28,18 +28,20 @@ class Events:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, events: Sequence[ShiftEvent]) -> None:
-        """One transaction for the whole batch."""
+    async def append(self, events: Sequence[ShiftEvent],
+                     payloads: Sequence[str] | None = None) -> None:
+        """One transaction for the whole batch. `payloads`: the payloads already serialised
+        (the event sink makes that text once for its log too)."""
         if not events:
             return
+        texts = payloads if payloads is not None else [dumps(e.payload) for e in events]
+        rows = [(e.shift_id, e.seq, ts(e.ts), e.kind.value, e.summary, text)
+                for e, text in zip(events, texts, strict=True)]
         async with self._db.write() as tx:
             await tx.executemany(
                 "INSERT OR IGNORE INTO events (shift_id, seq, ts, kind, summary, payload)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    (e.shift_id, e.seq, ts(e.ts), e.kind.value, e.summary, dumps(e.payload))
-                    for e in events
-                ),
+                rows,
             )
 
     async def read(self, shift_id: str, start_seq: int = 0, limit: int = 1000) -> list[ShiftEvent]:
