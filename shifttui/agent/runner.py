@@ -23,6 +23,7 @@ from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 from shifttui.agent.cost import CostTracker
 from shifttui.agent.draft import Transcript
 from shifttui.agent.failures import classify_exception, classify_result
+from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
 from shifttui.agent.options import build_options, make_guard
 from shifttui.agent.sink import EventSink
@@ -245,7 +246,8 @@ class ShiftRun:
         options = build_options(
             self.project, shift_id=self.shift.id, system_append=self.system_append,
             server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
-            cli_path=self.cli_path, resume=self.resume_session,
+            cli_path=guarded_cli(self.cli_path, self.sink.log_path.parent),
+            resume=self.resume_session,
         )
         if self.stop is not None and self.stop.hard:
             return self._hard_ending()

@@ -38,6 +38,7 @@ class EventSink:
         self._task: asyncio.Task[None] | None = None
         self._on_storage_error = on_storage_error
         self._storage_failed = False
+        self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log: IO[str] | None = open(log_path, "a", encoding="utf-8")
 
