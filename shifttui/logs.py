@@ -7,6 +7,13 @@ import logging.handlers
 from pathlib import Path
 
 
+class _FileHandler(logging.handlers.RotatingFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        # logging's default prints a traceback to stderr when the log cannot be written (a full
+        # disk): that would land on the terminal or over the TUI. Losing the line is better.
+        pass
+
+
 def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -14,7 +21,7 @@ def configure_logging(log_path: Path, level: int = logging.INFO) -> None:
             root.removeHandler(old)
             old.close()
     try:
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = _FileHandler(
             log_path, maxBytes=5_000_000, backupCount=2, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()

@@ -3,7 +3,8 @@
 `python -m shifttui.fakeagent` speaks the protocol the claude-agent-sdk drives; the scenario comes
 from SHIFTTUI_FAKE_SCENARIO (see config.SCENARIOS), pacing from SHIFTTUI_FAKE_DELAY, sizes from
 SHIFTTUI_FAKE_COUNT. Also: SHIFTTUI_FAKE_TRACE (append every stdin line to this file),
-SHIFTTUI_FAKE_PIDFILE (append our pid), SHIFTTUI_FAKE_STATUS (rate_limited: 429 or 529),
+SHIFTTUI_FAKE_PIDFILE (append our pid), SHIFTTUI_FAKE_EMITLOG
+(append each stdout line with its flush time), SHIFTTUI_FAKE_STATUS (rate_limited: 429 or 529),
 SHIFTTUI_FAKE_SEED (demo pacing). No Textual, no network, no API key.
 """
 

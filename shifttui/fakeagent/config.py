@@ -89,6 +89,7 @@ class Config:
     report_state: bool = False
     trace_path: str | None = None
     pid_file: str | None = None
+    emit_log: str | None = None
     rng: random.Random = field(default_factory=random.Random)
 
     @classmethod
@@ -129,6 +130,7 @@ class Config:
         cfg.report_state = env.get("CLAUDE_CODE_SDK_READS_SESSION_STATE") == "1"
         cfg.trace_path = env.get("SHIFTTUI_FAKE_TRACE") or None
         cfg.pid_file = env.get("SHIFTTUI_FAKE_PIDFILE") or None
+        cfg.emit_log = env.get("SHIFTTUI_FAKE_EMITLOG") or None
         seed = env.get("SHIFTTUI_FAKE_SEED")
         cfg.rng = random.Random(seed if seed is not None else cfg.session_id)
         return cfg

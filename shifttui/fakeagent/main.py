@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         sys.stderr.write(ROOT_BYPASS_ERROR + "\n")
         return 1
-    wire = Wire(answer_initialize=cfg.scenario != "hang_init", trace_path=cfg.trace_path)
+    wire = Wire(answer_initialize=cfg.scenario != "hang_init", trace_path=cfg.trace_path,
+                emit_log=cfg.emit_log)
     agent = Agent(cfg, wire)
     wire.init_response = agent.init_response()
     wire.start()

@@ -12,6 +12,7 @@ import os
 import queue
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -55,6 +56,7 @@ class Wire:
         *,
         answer_initialize: bool = True,
         trace_path: str | None = None,
+        emit_log: str | None = None,
         out: BinaryIO | None = None,
         inp: BinaryIO | None = None,
     ) -> None:
@@ -65,6 +67,10 @@ class Wire:
         self.init_response: dict[str, Any] = {}
         self._answer_initialize = answer_initialize
         self._trace_path = trace_path
+        # SHIFTTUI_FAKE_EMITLOG: each stdout line with the time it was flushed to the pipe, so a
+        # crash test knows what had certainly been sent before it killed shifttui.
+        self._emit_log = open(emit_log, "a", encoding="utf-8") if emit_log else None
+        self._unlogged: list[bytes] = []
         self.init = InitState()
         self.prompts: queue.Queue[Prompt] = queue.Queue()
         self.closed = threading.Event()
@@ -87,14 +93,27 @@ class Wire:
         try:
             with self._lock:
                 self._out.write(data)
+                if self._emit_log is not None and data:
+                    self._unlogged.append(data)
                 if flush:
                     self._out.flush()
+                    if self._unlogged:
+                        self._log_emitted()
         except (BrokenPipeError, ValueError, OSError):
             # The SDK is gone; a real CLI dies with its pipe too.
             os._exit(0)
 
     def flush(self) -> None:
         self.emit_raw(b"", flush=True)
+
+    def _log_emitted(self) -> None:
+        assert self._emit_log is not None
+        now = time.time()
+        for data in self._unlogged:
+            line = data.decode("utf-8", "replace").rstrip("\n")
+            self._emit_log.write(json.dumps({"t": now, "line": line}) + "\n")
+        self._emit_log.flush()
+        self._unlogged.clear()
 
     # ---- turns --------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -105,13 +106,20 @@ class Database:
             try:
                 yield tx
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
             try:
                 await self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                await self.conn.execute("ROLLBACK")
+                await self._rollback()
                 raise DatabaseError(f"cannot write to database {self.path}: {exc}") from None
+
+    async def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (a full disk does that): a second
+        # ROLLBACK would fail and hide the error that matters.
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self.conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, tuple(params)) as cur:
