@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - imported early: a lazy import during assertion rewriting once broke pytest's report on CPython 3.11 ("AST constructor recursion depth mismatch")
 import pytest
 
 from shifttui.clock import FakeClock

@@ -23,6 +23,8 @@ from shifttui.config import CLI_ENV, Settings
 from shifttui.errors import InvalidInput
 from shifttui.models import PermissionMode, Project
 
+MAX_LINE_BYTES = 32 * 1024 * 1024
+
 
 class CliMissing(Exception):
     """The Claude Code CLI to use cannot be found; the message says what to do."""
@@ -126,6 +128,9 @@ def build_options(
             stderr=stderr,
             env=env,
             resume=resume,
+            # The SDK's default 1 MB line limit ends the whole session on one big message (a
+            # large tool result, or a 1 MB complete_shift call that should get a tool error).
+            max_buffer_size=MAX_LINE_BYTES,
         )
 
 

@@ -303,6 +303,33 @@ def garbage_soft(t: Turn) -> TurnEnd | None:
     return normal(t)
 
 
+def huge_line(t: Turn) -> TurnEnd | None:
+    # One message over the SDK's 1 MB line buffer (SHIFTTUI_FAKE_COUNT: its size in bytes).
+    t.say("x" * (t.count or 1_500_000))
+    return normal(t)
+
+
+def bad_types(t: Turn) -> TurnEnd | None:
+    """complete_shift with wrong-typed, then missing fields; reports each error; then a good one."""
+    wrong = shift_tool(t, "complete_shift", {"summary": 42, "completed": "not a list",
+                                             "next_steps": [1, 2]})
+    t.say(f"first try: {wrong.text}")
+    missing = shift_tool(t, "complete_shift", {"completed": ["x"]})
+    t.say(f"second try: {missing.text}")
+    _complete(t, "Third try, with every field of the right type.")
+    return None
+
+
+def huge_handoff(t: Turn) -> TurnEnd | None:
+    """A 1 MB handoff; when it is refused, a short one."""
+    big = shift_tool(t, "complete_shift", good_handoff(
+        t, "s" * 1_000_000, completed=["c" * 10_000] * 50))
+    t.say(f"huge handoff: {big.text}")
+    if big.is_error:
+        _complete(t, "Short handoff after the huge one was refused.")
+    return None
+
+
 def _die(t: Turn, message: str, code: int) -> None:
     t.wire.flush()
     sys.stderr.write(message + "\n")
@@ -329,4 +356,7 @@ BASIC_FUNCS: dict[str, Scenario] = {
     "hang_init": normal,
     "garbage": garbage,
     "garbage_soft": garbage_soft,
+    "huge_line": huge_line,
+    "bad_types": bad_types,
+    "huge_handoff": huge_handoff,
 }
