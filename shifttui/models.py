@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -321,13 +322,21 @@ class Handoff(HandoffInput):
     created_at: datetime
 
 
-class ShiftEvent(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ShiftEvent:
+    """One message of a shift. A plain dataclass, not pydantic: a flood of thousands a second
+    passes through here, and the store and the agent runner are the only producers."""
+
     shift_id: str
     seq: int
     ts: datetime
     kind: EventKind
     summary: str
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shift_id": self.shift_id, "seq": self.seq, "ts": self.ts.isoformat(),
+                "kind": self.kind.value, "summary": self.summary, "payload": self.payload}
 
 
 class Feedback(BaseModel):

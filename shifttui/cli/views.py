@@ -28,7 +28,7 @@ def handoff_json(handoff: Handoff, project_name: str | None = None) -> dict[str,
 
 
 def event_json(event: ShiftEvent) -> dict[str, Any]:
-    return event.model_dump(mode="json")
+    return event.to_json()
 
 
 def shift_table(shifts: list[Shift], names: dict[str, str], now: datetime) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import orjson
 
 from shifttui.errors import DatabaseError
 from shifttui.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -35,7 +36,15 @@ def parse_ts(value: str | None) -> datetime | None:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Compact JSON text. orjson: the event stream serialises every payload (~15x json's speed)."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text)
 
 
 class Database:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import aiosqlite
 
 from shifttui.models import EventKind, ShiftEvent
-from shifttui.store.db import Database, dumps, parse_ts, ts
+from shifttui.store.db import Database, dumps, loads, parse_ts, ts
 
 
 def _event(row: aiosqlite.Row) -> ShiftEvent:
@@ -20,7 +19,7 @@ def _event(row: aiosqlite.Row) -> ShiftEvent:
         ts=when,
         kind=EventKind(row["kind"]),
         summary=row["summary"],
-        payload=json.loads(row["payload"]),
+        payload=loads(row["payload"]),
     )
 
 
