@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from shifttui.errors import InvalidInput
+from shifttui.formatting import cost, duration, first_line
 from shifttui.models import Decision, Project, Shift, ShiftStatus
 from shifttui.review import unreviewed_count
 from shifttui.scheduling.outcomes import DEFERRED, FAILED, PAUSED, SKIPPED
@@ -76,16 +77,17 @@ def _totals(shifts: list[Shift], budget: float | None, unreviewed: int) -> list[
     by_status = ", ".join(f"{counts[st.value]} {st.value}" for st in ShiftStatus
                           if counts[st.value])
     if budget is None:
-        cost = f"${spent:.2f} (no daily budget set)"
+        spent_text = f"{cost(spent)} (no daily budget set)"
     else:
-        cost = f"${spent:.2f} of the ${budget:.2f} daily budget ({spent / budget * 100:.0f} %)"
+        spent_text = (f"{cost(spent)} of the ${budget:.2f} daily budget "
+                      f"({spent / budget * 100:.0f} %)")
         if spent >= budget:
-            cost += ", reached"
+            spent_text += ", reached"
     return [
         "## Totals",
         "",
         f"- Shifts: {len(shifts)}" + (f" ({by_status})" if by_status else ""),
-        f"- Cost: {cost}",
+        f"- Cost: {spent_text}",
         f"- Waiting for review (all days): {unreviewed}",
         "",
     ]
@@ -104,10 +106,10 @@ def _per_project(shifts: list[Shift], names: dict[str, str], summaries: dict[str
 
     for pid in sorted(by_project, key=order):
         group = by_project[pid]
-        cost = sum(s.cost_usd for s in group)
+        total = sum(s.cost_usd for s in group)
         n = len(group)
         lines += [f"## {names.get(pid, pid)}", "",
-                  f"{n} shift{'s' if n != 1 else ''}, ${cost:.2f}", ""]
+                  f"{n} shift{'s' if n != 1 else ''}, {cost(total)}", ""]
         lines += [_shift_line(s, summaries.get(s.id, ""), hm) for s in group]
         lines.append("")
     return lines
@@ -115,32 +117,15 @@ def _per_project(shifts: list[Shift], names: dict[str, str], summaries: dict[str
 
 def _shift_line(s: Shift, summary: str, hm: _Fmt) -> str:
     status = s.status.value + (" (forced)" if s.forced else "")
-    facts = [s.trigger.value, _duration(s.duration_s), f"${s.cost_usd:.2f}"]
+    facts = [s.trigger.value, duration(s.duration_s, unknown="running"), cost(s.cost_usd)]
     if s.failure_kind is not None:
         facts.insert(0, s.failure_kind.value)
     if s.test_result is not None:
         facts.append("tests passed" if s.test_result.passed else "tests FAILED")
     line = f"- **{hm(s.started_at)}** {status} · " + " · ".join(facts) + f" · `{s.id}`"
     # The handoff says what a shift did; without one, its error says why not.
-    text = _one_line(summary) if summary else _one_line(s.error)
+    text = first_line(summary, SUMMARY_CHARS) if summary else first_line(s.error, SUMMARY_CHARS)
     return line + (f" — {text}" if text else "")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "running"
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
-def _one_line(text: str | None, limit: int = SUMMARY_CHARS) -> str:
-    lines = (text or "").strip().splitlines()
-    line = lines[0].strip() if lines else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, str],
@@ -149,7 +134,7 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
     for s in shifts:
         if s.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
             kind = s.failure_kind.value if s.failure_kind else s.status.value
-            error = _one_line(s.error)
+            error = first_line(s.error, SUMMARY_CHARS)
             when = s.ended_at or s.started_at
             events.append((when, s.id, f"{names.get(s.project_id, s.project_id)}: shift "
                            f"`{s.id}` {s.status.value} ({kind})" + (f": {error}" if error
@@ -160,7 +145,8 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
             events.append((d.ts, f"~{d.id:012d}", f"{name}: {d.detail or 'paused'}"))
         elif d.outcome == FAILED:
             events.append((d.ts, f"~{d.id:012d}",
-                           f"{name}: a {d.source} run could not start: {_one_line(d.detail)}"))
+                           f"{name}: a {d.source} run could not start: "
+                           f"{first_line(d.detail, SUMMARY_CHARS)}"))
     if not events:
         return []
     events.sort()
@@ -176,7 +162,7 @@ def _not_started(decisions: list[Decision], names: dict[str, str], hm: _Fmt) -> 
     for d in missed[:NOT_STARTED_SHOWN]:
         name = names.get(d.project_id, d.project_id)
         lines.append(f"- {hm(d.ts)} {name}: {d.source} {d.outcome}"
-                     + (f": {_one_line(d.detail)}" if d.detail else ""))
+                     + (f": {first_line(d.detail, SUMMARY_CHARS)}" if d.detail else ""))
     if len(missed) > NOT_STARTED_SHOWN:
         lines.append(f"- … and {len(missed) - NOT_STARTED_SHOWN} more")
     return [*lines, ""]

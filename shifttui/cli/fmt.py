@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from croniter import croniter
+from shifttui.formatting import cost, duration, first_line
+from shifttui.scheduling.cron import local_tz
+from shifttui.scheduling.cron import next_fires as cron_next_fires
+
+__all__ = ["ago", "clock_time", "cost", "duration", "first_line", "local_time", "next_fires",
+           "pairs", "table"]
 
 
 def local_time(when: datetime | None, *, seconds: bool = False) -> str:
@@ -18,20 +23,6 @@ def clock_time(when: datetime) -> str:
     return when.astimezone().strftime("%H:%M:%S")
 
 
-def duration(seconds: float | None) -> str:
-    """`45s`, `12m05s`, `1h02m`: short, and precise where it matters."""
-    if seconds is None:
-        return "-"
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
-
-
 def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "-"
@@ -39,17 +30,6 @@ def ago(when: datetime | None, now: datetime) -> str:
     if seconds >= 2 * 86400:
         return f"{int(seconds // 86400)}d ago"
     return duration(seconds) + " ago"
-
-
-def cost(usd: float | None) -> str:
-    if usd is None:
-        return "-"
-    return f"${usd:.2f}"
-
-
-def first_line(text: str, width: int = 60) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -66,9 +46,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def next_fires(expr: str, now: datetime, count: int) -> list[str]:
-    """The schedule's next fire times in local time (cron runs in the local time zone)."""
-    it = croniter(expr, now.astimezone())
-    return [local_time(it.get_next(datetime)) for _ in range(count)]
+    """The schedule's next fire times in local time: the scheduler's own computation, so what
+    is shown is what fires (daylight-saving days included)."""
+    return [local_time(t) for t in cron_next_fires(expr, now, local_tz(), count)]
 
 
 def pairs(items: Sequence[tuple[str, str]], indent: str = "  ") -> str:
