@@ -1,10 +1,8 @@
-"""The markdown a shift starts from (SPEC §3 step 2), git facts about a project, and the prompts."""
+"""The markdown a shift starts from (SPEC §3 step 2) and the prompts rendered from it."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import re
 import string
 from dataclasses import dataclass
@@ -13,10 +11,11 @@ from pathlib import Path
 
 from shifttui.config import resource_dir
 from shifttui.errors import InvalidInput
+from shifttui.formatting import duration, first_line
+from shifttui.git import git_changed_files, git_head, git_problem, run_git
 from shifttui.models import Feedback, Handoff, Project, Shift, ShiftStatus
 from shifttui.store import Store
 
-GIT_TIMEOUT_S = 10.0
 PER_FILE_CHARS = 20_000
 MAX_CONTEXT_FILES = 40
 STATUS_LINES = 40
@@ -24,6 +23,9 @@ FILES_CHANGED_SHOWN = 60
 EARLIER_HANDOFFS = 3
 RECENT_SHIFTS = 8
 FEEDBACK_SHOWN = 8
+# git_head and git_changed_files are part of what this module offers its callers.
+__all__ = ["TRUNCATED", "build_context", "git_changed_files", "git_head", "protocol_text",
+           "render_prompt"]
 TRUNCATED = "[truncated]"
 _MIN_CHARS = 500
 
@@ -76,19 +78,6 @@ def _ago(value: datetime, now: datetime) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f}h ago"
     return f"{seconds / 86400:.0f}d ago"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    minutes = int(seconds // 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-
-
-def _first_line(text: str | None, limit: int = 200) -> str:
-    lines = (text or "").strip().splitlines()
-    line = lines[0].strip() if lines else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _project_section(project: Project, root: Path, now: datetime) -> str:
@@ -159,7 +148,7 @@ def _earlier_handoffs_section(handoffs: list[Handoff]) -> str:
     if not handoffs:
         return ""
     lines = ["## Earlier handoffs", ""]
-    lines += [f"- {_when(h.created_at)}: {_first_line(h.summary)}" for h in handoffs]
+    lines += [f"- {_when(h.created_at)}: {first_line(h.summary, 200)}" for h in handoffs]
     return "\n".join(lines)
 
 
@@ -173,14 +162,14 @@ def _shifts_section(shifts: list[Shift], now: datetime) -> str:
             s.status.value,
             s.trigger.value,
             f"${s.cost_usd:.2f}",
-            _duration(s.duration_s),
+            duration(s.duration_s),
         ]
         if s.failure_kind is not None:
             parts.append(s.failure_kind.value)
         if s.test_result is not None:
             parts.append("tests passed" if s.test_result.passed else "tests FAILED")
         if s.error:
-            parts.append(_first_line(s.error))
+            parts.append(first_line(s.error, 200))
         lines.append("- " + " · ".join(parts))
     return "\n".join(lines)
 
@@ -198,61 +187,14 @@ def _feedback_section(feedback: list[Feedback]) -> str:
 # git -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class _GitResult:
-    code: int
-    out: str
-    err: str
-
-
-async def _git(path: Path, *args: str) -> _GitResult:
-    """Run git in `path`; a missing git or a timeout is a failed result, never an exception."""
-    # Optional locks off: a status refresh must not fight the agent for the index lock.
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git", "-c", "core.quotepath=off", *args, cwd=path, env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        return _GitResult(127, "", "git is not installed")
-    except OSError as exc:
-        return _GitResult(126, "", f"cannot run git: {exc.strerror}")
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), GIT_TIMEOUT_S)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
-        return _GitResult(124, "", f"git {args[0]} took longer than {GIT_TIMEOUT_S:g} s")
-    return _GitResult(
-        proc.returncode or 0,
-        out.decode("utf-8", "replace"),
-        err.decode("utf-8", "replace"),
-    )
-
-
-async def _git_problem(path: Path) -> str | None:
-    """Why git facts cannot be had for `path`, or None when it is inside a work tree."""
-    if not await asyncio.to_thread(path.is_dir):
-        return "project directory missing"
-    res = await _git(path, "rev-parse", "--is-inside-work-tree")
-    if res.code == 0 and res.out.strip() == "true":
-        return None
-    if res.code == 0 or "not a git repository" in res.err:
-        return "not a git repository"
-    return _first_line(res.err) or f"git failed (exit {res.code})"
-
-
 async def _git_section(path: Path) -> str:
-    problem = await _git_problem(path)
+    problem = await git_problem(path)
     if problem is not None:
         return f"## Git\n\n{problem.capitalize()}."
     branch, status, log = await asyncio.gather(
-        _git(path, "symbolic-ref", "--short", "-q", "HEAD"),
-        _git(path, "status", "--short"),
-        _git(path, "log", "--oneline", "--no-decorate", "-n", "10"),
+        run_git(path, "symbolic-ref", "--short", "-q", "HEAD"),
+        run_git(path, "status", "--short"),
+        run_git(path, "log", "--oneline", "--no-decorate", "-n", "10"),
     )
     if branch.code == 0:
         branch_text = branch.out.strip()
@@ -262,7 +204,7 @@ async def _git_section(path: Path) -> str:
     lines = ["## Git", "", f"Branch: `{branch_text}`", "", "Status (`git status --short`):", ""]
     status_lines = status.out.rstrip("\n").splitlines() if status.code == 0 else []
     if status.code != 0:
-        lines.append(f"    (git status failed: {_first_line(status.err)})")
+        lines.append(f"    (git status failed: {first_line(status.err, 200)})")
     elif not status_lines:
         lines.append("    clean")
     else:
@@ -273,42 +215,6 @@ async def _git_section(path: Path) -> str:
     commits = log.out.strip().splitlines() if log.code == 0 else []
     lines += [f"    {c}" for c in commits] if commits else ["    no commits yet"]
     return "\n".join(lines)
-
-
-async def git_head(path: Path) -> str | None:
-    """The commit HEAD names, or None (not a repository, no commits yet, git missing)."""
-    if not await asyncio.to_thread(path.is_dir):
-        return None
-    res = await _git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}")
-    sha = res.out.strip()
-    return sha if res.code == 0 and sha else None
-
-
-async def git_changed_files(path: Path, since_commit: str | None) -> list[str]:
-    """Files changed since `since_commit`: commits, the working tree and untracked files.
-
-    Paths are relative to `path`. Without a commit (the repository had none when the shift
-    started, or it is unknown) the changes are those against HEAD, or every file if there is
-    no HEAD. Not a repository: [].
-    """
-    if await _git_problem(path) is not None:
-        return []
-    base = since_commit
-    if base is not None:
-        check = await _git(path, "rev-parse", "--verify", "-q", f"{base}^{{commit}}")
-        if check.code != 0:
-            base = None  # rewritten history: fall back to what is visibly uncommitted
-    if base is None:
-        base = await git_head(path)
-    if base is not None:
-        tracked = await _git(
-            path, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--"
-        )
-    else:
-        tracked = await _git(path, "ls-files", "-z")
-    untracked = await _git(path, "ls-files", "--others", "--exclude-standard", "-z")
-    names = {n for res in (tracked, untracked) if res.code == 0 for n in res.out.split("\0") if n}
-    return sorted(names)
 
 
 # context files -------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ creates a file and never commits it still changed the project.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-GIT_TIMEOUT_S = 15.0
+from shifttui.git import git_problem, run_git
+
 DIFF_MAX_CHARS = 200_000
 UNTRACKED_MAX_FILES = 200
 UNTRACKED_MAX_BYTES = 1_000_000
@@ -63,78 +63,12 @@ class DiffStat:
         return [f.describe() for f in self.files]
 
 
-@dataclass
-class _Out:
-    code: int
-    out: str
-    err: str
-    cut: int = 0  # characters of stdout left unread
-
-
-async def _git(path: Path, *args: str, limit: int | None = None) -> _Out:
-    """Run git; stdout is read up to `limit` characters, so a huge diff costs no memory."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
-           "GIT_PAGER": "cat"}
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git", "-c", "core.quotepath=off", "-c", "color.ui=never", *args, cwd=path,
-            env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        return _Out(127, "", "git is not installed")
-    except OSError as exc:
-        return _Out(126, "", f"cannot run git: {exc.strerror}")
-    try:
-        return await asyncio.wait_for(_collect(proc, limit), GIT_TIMEOUT_S)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
-        return _Out(124, "", f"git {args[0]} took longer than {GIT_TIMEOUT_S:g} s")
-
-
-async def _collect(proc: asyncio.subprocess.Process, limit: int | None) -> _Out:
-    assert proc.stdout is not None and proc.stderr is not None
-    err_task = asyncio.ensure_future(proc.stderr.read())
-    chunks: list[bytes] = []
-    size = extra = 0
-    # Bytes, not characters: close enough for a display bound, and never less than asked.
-    cap = None if limit is None else limit * 4
-    while chunk := await proc.stdout.read(65536):
-        if cap is not None and size >= cap:
-            extra += len(chunk)
-            continue
-        chunks.append(chunk)
-        size += len(chunk)
-    err = await err_task
-    await proc.wait()
-    text = b"".join(chunks).decode("utf-8", "replace")
-    cut = extra
-    if limit is not None and len(text) > limit:
-        cut += len(text) - limit
-        text = text[:limit]
-    return _Out(proc.returncode or 0, text, err.decode("utf-8", "replace"), cut)
-
-
-async def _problem(path: Path) -> str | None:
-    if not await asyncio.to_thread(path.is_dir):
-        return "project directory missing"
-    res = await _git(path, "rev-parse", "--is-inside-work-tree")
-    if res.code == 0 and res.out.strip() == "true":
-        return None
-    if res.code == 0 or "not a git repository" in res.err:
-        return "not a git repository"
-    first = res.err.strip().splitlines()[0] if res.err.strip() else ""
-    return first or f"git failed (exit {res.code})"
-
-
 async def _base(path: Path, start_commit: str | None) -> str | None:
     """The commit to diff from: the shift's start commit if it still exists, else HEAD."""
     for candidate in (start_commit, "HEAD"):
         if candidate is None:
             continue
-        res = await _git(path, "rev-parse", "--verify", "-q", f"{candidate}^{{commit}}")
+        res = await run_git(path, "rev-parse", "--verify", "-q", f"{candidate}^{{commit}}")
         if res.code == 0 and res.out.strip():
             return res.out.strip()
     return None
@@ -143,7 +77,7 @@ async def _base(path: Path, start_commit: str | None) -> str | None:
 async def _range(path: Path, start: str | None, end: str | None
                  ) -> tuple[list[str], str | None, str | None]:
     """git diff arguments for the range, the end commit if any, or a problem."""
-    problem = await _problem(path)
+    problem = await git_problem(path)
     if problem is not None:
         return [], None, problem
     base = await _base(path, start)
@@ -160,7 +94,7 @@ async def diff_stat(path: Path, start: str | None, end: str | None = None) -> Di
     args, end_commit, problem = await _range(path, start, end)
     if problem is not None:
         return DiffStat(problem=problem)
-    res = await _git(path, "diff", "--numstat", "--relative", "-z", *args, "--")
+    res = await run_git(path, "diff", "--numstat", "--relative", "-z", *args, "--")
     if res.code != 0:
         return DiffStat(problem=_first(res.err) or f"git diff failed (exit {res.code})")
     files = _parse_numstat(res.out)
@@ -192,7 +126,7 @@ def _parse_numstat(out: str) -> list[FileStat]:
 
 
 async def _untracked(path: Path) -> list[str]:
-    res = await _git(path, "ls-files", "--others", "--exclude-standard", "-z")
+    res = await run_git(path, "ls-files", "--others", "--exclude-standard", "-z")
     return sorted(n for n in res.out.split("\0") if n) if res.code == 0 else []
 
 
@@ -225,7 +159,7 @@ async def diff_text(
     args, end_commit, problem = await _range(path, start, end)
     if problem is not None:
         return f"(no diff: {problem})"
-    res = await _git(path, "diff", "--relative", "--no-ext-diff", *args, "--",
+    res = await run_git(path, "diff", "--relative", "--no-ext-diff", *args, "--",
                      limit=max_chars)
     if res.code != 0:
         return f"(no diff: {_first(res.err) or f'git diff failed (exit {res.code})'})"
@@ -239,7 +173,7 @@ async def diff_text(
                 skipped += 1
                 continue
             # --no-index exits 1 when the files differ, which is the point here.
-            new = await _git(path, "diff", "--no-index", "--no-ext-diff", "--", os.devnull,
+            new = await run_git(path, "diff", "--no-index", "--no-ext-diff", "--", os.devnull,
                              name, limit=room)
             parts.append(new.out)
             size += len(new.out)

@@ -103,7 +103,8 @@ class Supervisor:
     ) -> Shift:
         """Claim and start a shift; returns the `running` row. Raises AlreadyRunning,
         LimitReached, NotFound, StateError (e.g. resume of a shift that is not interrupted)."""
-        from shifttui.context import build_context, git_head, protocol_text, render_prompt
+        from shifttui.context import build_context, protocol_text, render_prompt
+        from shifttui.git import git_head
 
         proj = await self.store.projects.get(project)
         if not Path(proj.path).is_dir():
@@ -356,7 +357,7 @@ class Supervisor:
                 await run.sink.close()
 
     async def _finish(self, run: ShiftRun, ending: Ending) -> tuple[Shift, Handoff | None]:
-        from shifttui.context import git_changed_files
+        from shifttui.git import git_changed_files
 
         project, shift_id = run.project, run.shift.id
         files: list[str] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shifttui import context as context_mod
+from shifttui import git as git_mod
 from shifttui.clock import FakeClock
 from shifttui.config import resource_dir
 from shifttui.context import (
@@ -239,7 +239,7 @@ async def test_git_that_hangs_is_cut_off(
     fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    monkeypatch.setattr(context_mod, "GIT_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(git_mod, "GIT_TIMEOUT_S", 0.3)
     project = await _add(store, project_dir, clock)
     ctx = await asyncio.wait_for(build_context(store, project, now=clock.now()), 10)
     assert "took longer than" in ctx and "Demo" in ctx
