@@ -8,21 +8,20 @@ import contextlib
 import functools
 import logging
 import os
-import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from shifttui.agent.endings import Ending, Stop
 from shifttui.agent.options import CliMissing, check_permission_mode, resolve_cli
-from shifttui.agent.runner import Ending, ShiftRun, Stop
+from shifttui.agent.runner import ShiftRun
 from shifttui.agent.sink import EventSink
 from shifttui.agent.verify import run_test_command
 from shifttui.bus import (
     Bus,
     Notice,
     QuestionAsked,
-    QuestionClosed,
     ShiftEnded,
     ShiftStarted,
     ShiftStats,
@@ -40,6 +39,7 @@ from shifttui.models import (
     Trigger,
 )
 from shifttui.procs import owner_alive, process_token
+from shifttui.questions import OperatorQuestions
 from shifttui.store import Store
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,6 @@ RESUME_PROMPT = (
     "while it ran). Continue where you left off, within the limits below, and end by calling "
     "mcp__shift__complete_shift with an honest handoff.\n\n"
 )
-
-
-class _Question:
-    def __init__(self, asked: QuestionAsked) -> None:
-        self.asked = asked
-        self.future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
 
 class Supervisor:
@@ -86,7 +80,7 @@ class Supervisor:
         self.operator_present = False
         self._runs: dict[str, ShiftRun] = {}
         self._done: dict[str, asyncio.Future[Shift]] = {}
-        self._questions: dict[str, _Question] = {}
+        self.questions = OperatorQuestions(self.bus)
         self._ticker: asyncio.Task[None] | None = None
         self._starting: set[str] = set()
         self._token = process_token()
@@ -230,38 +224,14 @@ class Supervisor:
     async def _ask(self, run: ShiftRun, question: str) -> str | None:
         if not self.operator_present:
             return None
-        asked = QuestionAsked(run.shift.id, run.project.id, uuid.uuid4().hex[:8], question,
-                              float(self.settings.question_timeout_seconds))
-        q = _Question(asked)
-        self._questions[asked.question_id] = q
-        self.bus.publish(asked)
-        self.bus.publish(Notice("question", f"{run.project.name} asks", question,
-                                run.project.id, run.shift.id, "warning"))
-        answer: str | None = None
-        try:
-            answer = await asyncio.wait_for(asyncio.shield(q.future), asked.timeout_s)
-        except TimeoutError:
-            answer = None
-        except asyncio.CancelledError:
-            if not q.future.cancelled():
-                raise  # our own task is being cancelled
-            answer = None  # the shift ended while the question waited
-        finally:
-            self._questions.pop(asked.question_id, None)
-            self.bus.publish(QuestionClosed(run.shift.id, asked.question_id, answer))
-        return answer
+        return await self.questions.ask(run.shift.id, run.project.id, run.project.name,
+                                        question, float(self.settings.question_timeout_seconds))
 
     def pending_questions(self) -> list[QuestionAsked]:
-        return [q.asked for q in self._questions.values()]
+        return self.questions.pending()
 
     async def answer_question(self, shift_id: str, question_id: str, answer: str) -> None:
-        q = self._questions.get(question_id)
-        if q is None or q.asked.shift_id != shift_id:
-            raise StateError("that question is no longer waiting for an answer")
-        if not answer.strip():
-            raise InvalidInput("the answer is empty")
-        if not q.future.done():
-            q.future.set_result(answer.strip())
+        self.questions.answer(shift_id, question_id, answer)
 
     # ------------------------------------------------------------------ shutdown
     async def shutdown(self, reason: str = "shifttui quit") -> None:
@@ -350,9 +320,7 @@ class Supervisor:
                                     shift_id, "error"))
         finally:
             self._runs.pop(shift_id, None)
-            for q in list(self._questions.values()):
-                if q.asked.shift_id == shift_id and not q.future.done():
-                    q.future.cancel()
+            self.questions.close_for(shift_id)
             with contextlib.suppress(Exception):
                 await run.sink.close()
 

@@ -22,16 +22,25 @@ from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
 from shifttui.agent.cost import CostTracker
 from shifttui.agent.draft import Transcript
+from shifttui.agent.endings import (
+    FOLLOW_UP,
+    NO_OPERATOR,
+    WRAP_UP,
+    Ending,
+    Stop,
+    hard_ending,
+)
 from shifttui.agent.failures import classify_exception, classify_result
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
 from shifttui.agent.options import build_options, make_guard
+from shifttui.agent.process import agent_pid, close_client
 from shifttui.agent.sink import EventSink
 from shifttui.agent.tools import build_server
 from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
 from shifttui.clock import Clock
 from shifttui.models import Author, EventKind, FailureKind, HandoffInput, Project, Shift
-from shifttui.procs import kill_tree, pid_alive
+from shifttui.procs import kill_tree
 
 log = logging.getLogger(__name__)
 
@@ -40,44 +49,7 @@ DRAIN_TIMEOUT_S = 0.5  # after an interrupt, how long the CLI gets to report its
 AFTER_HANDOFF_S = 15.0  # the agent may say goodbye; then it is stopped
 GUARD_HALT_AFTER = 5  # denials before the shift is halted
 
-FOLLOW_UP = (
-    "Your turn ended without calling mcp__shift__complete_shift. This shift must end with a "
-    "handoff: call mcp__shift__complete_shift now with an honest summary of what you did, what "
-    "is in progress, blockers and next steps. Do not start new work."
-)
-WRAP_UP = (
-    "shifttui: time is up for this shift{why}. Stop working now and call "
-    "mcp__shift__complete_shift immediately with an honest handoff (summary, completed, "
-    "in_progress, blockers, next_steps, decisions, questions_for_operator). Do not start new work."
-)
-NO_OPERATOR = (
-    "No operator is available right now. Proceed on your best judgment and note the assumption "
-    "in your handoff (decisions / questions_for_operator)."
-)
-
-DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
 QuestionHook = Callable[["ShiftRun", str], Awaitable[str | None]]
-
-
-@dataclass
-class Stop:
-    """Why the shift is being stopped. `hard` stops end it without asking for a handoff."""
-
-    kind: str  # abandon | shutdown | budget | guard | deadline | force
-    reason: str
-    hard: bool
-    handoff: HandoffInput | None = None
-    editor: DraftEditor | None = None
-
-
-@dataclass
-class Ending:
-    status: str  # completed | abandoned | failed | interrupted | expired
-    reason: str = ""
-    failure_kind: FailureKind | None = None
-    handoff: HandoffInput | None = None
-    author: Author = Author.AGENT
-    forced: bool = False
 
 
 @dataclass
@@ -265,7 +237,7 @@ class ShiftRun:
         except Exception as exc:
             kind, text = classify_exception(exc, self.stderr_tail)
             return Ending("failed", f"Claude Code failed to start: {text}", kind)
-        self.agent_pid = _agent_pid(self.client)
+        self.agent_pid = agent_pid(self.client)
         self.phase = "working"
         self.sink.add(EventKind.INFO, f"agent started (pid {self.agent_pid})",
                       {"pid": self.agent_pid})
@@ -310,14 +282,7 @@ class ShiftRun:
 
     def _hard_ending(self) -> Ending:
         assert self.stop is not None
-        stop = self.stop
-        if stop.kind == "abandon":
-            return Ending("abandoned", stop.reason)
-        if stop.kind == "shutdown":
-            return Ending("interrupted", stop.reason)
-        if stop.kind == "budget":
-            return Ending("failed", stop.reason, FailureKind.BUDGET_EXHAUSTED)
-        return Ending("failed", stop.reason, FailureKind.GUARD_HALT)
+        return hard_ending(self.stop)
 
     async def _wrap_up(self) -> Ending:
         """Deadline or force-complete: ask for the handoff, wait the grace, else draft one."""
@@ -459,34 +424,13 @@ class ShiftRun:
 
     # ------------------------------------------------------------------ cleanup
     async def _close_client(self) -> None:
-        """interrupt → disconnect, and a kill of the process tree if it lingers."""
         client, self.client = self.client, None
-        if client is None:
-            return
-        pid = self.agent_pid or _agent_pid(client)
-        disconnect = asyncio.ensure_future(client.disconnect())
-        try:
-            await asyncio.wait_for(asyncio.shield(disconnect), 0.7)
-        except BaseException:
-            if pid:
-                kill_tree(pid)
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(disconnect, 5.0)
-        if pid and pid_alive(pid):
-            kill_tree(pid)
+        if client is not None:
+            await close_client(client, self.agent_pid or agent_pid(client))
 
     def kill_now(self) -> None:
         """Last resort from a synchronous context (cancellation, interpreter exit)."""
-        pid = self.agent_pid or (_agent_pid(self.client) if self.client else None)
+        pid = self.agent_pid or (agent_pid(self.client) if self.client else None)
         if pid:
             kill_tree(pid)
 
-
-def _agent_pid(client: ClaudeSDKClient | None) -> int | None:
-    """The CLI's pid: from the transport's process (the initialize answer may lack it)."""
-    if client is None:
-        return None
-    transport = getattr(client, "_transport", None)
-    process = getattr(transport, "_process", None)
-    pid = getattr(process, "pid", None)
-    return int(pid) if isinstance(pid, int) else None
