@@ -13,12 +13,14 @@ from shifttui.clock import FakeClock
 from shifttui.config import Home
 from shifttui.store import Store
 from shifttui.tui.commands import ShiftCommands
+from shifttui.tui.screens import main as main_module
 from shifttui.tui.screens.inbox import DiffModal, InboxScreen, RateModal
 from shifttui.tui.screens.main import MainScreen
 from shifttui.tui.screens.shift_log import ShiftLogScreen
+from shifttui.tui.widgets.shift_pane import ShiftPane
 
 from .conftest import make_app
-from .live_support import main_screen, top, until
+from .live_support import add_fake_project, live_app, main_screen, top, until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -204,3 +206,49 @@ def test_inbox_snapshot(size: tuple[int, int], snap_compare: Any, snapshot_home:
                         fixed_clock: FakeClock) -> None:
     app = make_app(snapshot_home, fixed_clock)
     assert snap_compare(app, terminal_size=size, run_before=_snapshot_steps)
+
+
+def _header(screen: MainScreen) -> str:
+    return str(screen.query_one("#title-bar", Label).render())
+
+
+@pytest.mark.timeout(30)
+async def test_header_count_follows_reviews_in_the_inbox(
+    seeded_home: Home, fixed_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The periodic reread must not be what updates the count here.
+    monkeypatch.setattr(main_module, "REFRESH_S", 3600.0)
+    async with make_app(seeded_home, fixed_clock).run_test(size=(120, 40)) as pilot:
+        main = await main_screen(pilot)
+        shifts, _ = await _stored(seeded_home)
+        ended = sum(1 for s in shifts.values() if s.status.value != "running")
+        await until(pilot, lambda: f"· {ended} unreviewed" in _header(main),
+                    what="the count in the header")
+        screen = await _open_inbox(pilot)
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(top(pilot), RateModal), what="rate dialog")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(screen.items) == ended - 1, what="rated")
+        await pilot.press("m")
+        await until(pilot, lambda: len(screen.items) == ended - 2, what="marked reviewed")
+        await pilot.press("escape")
+        await until(pilot, lambda: top(pilot) is main, what="back on the main screen")
+        await until(pilot, lambda: f"· {ended - 2} unreviewed" in _header(main),
+                    what="the header's count after two reviews")
+
+
+@pytest.mark.timeout(40)
+async def test_header_count_grows_when_a_shift_ends(
+    home: Home, fake_cli: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(main_module, "REFRESH_S", 3600.0)
+    await add_fake_project(home, tmp_path, "quick", "normal", max_budget_usd=100)
+    async with live_app(home, fake_cli).run_test(size=(120, 40)) as pilot:
+        main = await main_screen(pilot)
+        await until(pilot, lambda: "· 0 unreviewed" in _header(main), what="no count yet")
+        await pilot.press("s")
+        await until(pilot, lambda: main.query(ShiftPane)
+                    and main.query_one(ShiftPane).ended_note is not None,
+                    within=30, what="the shift to end")
+        await until(pilot, lambda: "· 1 unreviewed" in _header(main),
+                    what="the ended shift counted")

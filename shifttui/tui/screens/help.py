@@ -19,6 +19,7 @@ HELP = """\
 | `h` | read handoffs (`←` / `→` step through history) |
 | `c` | preview the context the next shift gets |
 | `t` | timeline: scheduled shifts of the next 24 hours, projected cost, budget |
+| `i` | review inbox: rate ended shifts 1–5, read their logs and diffs |
 | `y` | answer the agent's question |
 | `enter` | project detail; in the detail, a shift's log and handoff |
 | `x` | close an ended shift's pane |

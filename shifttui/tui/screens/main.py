@@ -22,6 +22,7 @@ from shifttui.bus import (
     ShiftStarted,
 )
 from shifttui.models import Shift
+from shifttui.review import unreviewed_count
 from shifttui.scheduling.views import SchedulerState, scheduler_state
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
@@ -60,6 +61,7 @@ class MainScreen(ProjectActions):
         self.scheduler: SchedulerState | None = None
         self._next_fires: NextFires | None = None
         self._schedule_cells: dict[str, str] = {}
+        self.unreviewed: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -89,6 +91,8 @@ class MainScreen(ProjectActions):
         self.set_interval(REFRESH_S, self.reload)
         self.set_interval(TICK_S, self._tick)
         self.set_interval(SCHEDULER_REFRESH_S, self.refresh_scheduler)
+        # `shifttui review` in another terminal changes the count too.
+        self.set_interval(REFRESH_S, self.refresh_unreviewed)
 
     # -- projects table -----------------------------------------------------------------------
 
@@ -103,6 +107,15 @@ class MainScreen(ProjectActions):
             svc.store, svc.settings, svc.clock.now(), svc.tz, me=me
         )
         self._update_title()
+
+    @work(exclusive=True, group="unreviewed", exit_on_error=False)
+    async def refresh_unreviewed(self) -> None:
+        self.unreviewed = await unreviewed_count(services(self).store)
+        self._update_title()
+
+    def on_screen_resume(self) -> None:
+        # Back from the inbox (or any screen where a shift may have been reviewed).
+        self.refresh_unreviewed()
 
     def on_scheduler_changed(self, message: SchedulerChanged) -> None:
         self.refresh_scheduler()
@@ -156,6 +169,9 @@ class MainScreen(ProjectActions):
         running = sum(1 for r in self.rows if r.running is not None)
         text = Text("shifttui", style="bold")
         text.append(f"  {len(self.rows)} projects · {running} running")
+        if self.unreviewed is not None:
+            text.append(" · ")
+            text.append(f"{self.unreviewed} unreviewed", style="bold" if self.unreviewed else "")
         if self.questions:
             text.append(f"  ? {len(self.questions)} question(s) waiting: press y ",
                         style="bold reverse yellow")
@@ -289,6 +305,7 @@ class MainScreen(ProjectActions):
                 k: q for k, q in self.questions.items() if q.shift_id != event.shift.id
             }
             self.reload()
+            self.refresh_unreviewed()
         elif isinstance(event, QuestionAsked):
             self.questions[event.question_id] = event
             self._update_title()
