@@ -12,7 +12,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from shifttui.bus import BusEvent, Notice, QuestionAsked, ShiftEnded
+from shifttui.bus import BusEvent, Notice, QuestionAsked, ShiftEnded, ShiftEventsAdded
 from shifttui.clock import Clock, SystemClock
 from shifttui.config import Home, Settings
 from shifttui.errors import ShiftTuiError
@@ -24,6 +24,7 @@ from shifttui.scheduling.lease import LeaseInfo
 from shifttui.store import Store
 from shifttui.supervisor import Supervisor
 from shifttui.tui.commands import ShiftCommands
+from shifttui.tui.feeds import EventFeeds
 from shifttui.tui.messages import CoreEvent, SchedulerChanged
 from shifttui.tui.schedule_text import toast_worthy
 from shifttui.tui.screens.help import HelpModal
@@ -78,6 +79,7 @@ class ShiftTuiApp(App[None]):
             user_theme_dirs if user_theme_dirs is not None else theme_dirs(home)
         ) + (extra_theme_dirs or [])
         self._unsubscribe: Any = None
+        self.event_feeds = EventFeeds()
         self._noticed: set[tuple[str, str]] = set()
         self._themes_ready = False
         self.services: Services
@@ -239,7 +241,12 @@ class ShiftTuiApp(App[None]):
     # -- core events --------------------------------------------------------------------------
 
     def _on_bus(self, event: BusEvent) -> None:
-        # Bus callbacks run on our loop and must be quick: hand over to the message queue.
+        # Bus callbacks run on our loop and must be quick. Event batches go straight to the
+        # panes showing that shift (a flood would otherwise queue every batch, payloads and all,
+        # once for the app and once per screen); the rest through the message queue.
+        if isinstance(event, ShiftEventsAdded):
+            self.event_feeds.publish(event.shift_id, event.events)
+            return
         self.post_message(CoreEvent(event))
 
     def on_core_event(self, message: CoreEvent) -> None:

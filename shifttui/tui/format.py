@@ -142,6 +142,13 @@ def event_line(event: ShiftEvent) -> Text:
     return line
 
 
+def skipped_line(count: int) -> Text:
+    """Stands in the live log for lines it did not render (a burst, or scrollback's start)."""
+    noun = "line" if count == 1 else "lines"
+    return Text(f"… {count:,} {noun} not shown here (all stored; see the shift's agent.log) …",
+                style="dim italic")
+
+
 def handoff_markdown(handoff: Handoff) -> str:
     """A handoff as readable markdown (the viewer and the editor's preview)."""
     parts = [f"## Summary\n\n{handoff.summary}\n"]

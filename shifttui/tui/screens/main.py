@@ -17,7 +17,6 @@ from shifttui.bus import (
     QuestionAsked,
     QuestionClosed,
     ShiftEnded,
-    ShiftEventsAdded,
     ShiftProgress,
     ShiftStarted,
 )
@@ -281,11 +280,8 @@ class MainScreen(ProjectActions):
 
     async def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
-        if isinstance(event, ShiftEventsAdded):
-            pane = self._pane(event.shift_id)
-            if pane is not None:
-                pane.add_events(event.events)
-        elif isinstance(event, ShiftProgress):
+        # Event batches reach the panes directly (app.event_feeds), not as messages.
+        if isinstance(event, ShiftProgress):
             pane = self._pane(event.stats.shift_id)
             if pane is not None:
                 pane.set_stats(event.stats)
@@ -295,7 +291,7 @@ class MainScreen(ProjectActions):
         elif isinstance(event, ShiftEnded):
             pane = self._pane(event.shift.id)
             if pane is not None:
-                pane.flush()
+                pane.flush(force=True)
                 pane.mark_ended(event.shift, event.handoff)
                 glyph = STATUS_GLYPH[event.shift.status]
                 live = self.query_one("#live", TabbedContent)

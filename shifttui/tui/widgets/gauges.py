@@ -59,4 +59,5 @@ class Gauges(Static):
     """
 
     def show(self, stats: ShiftStats, *, ended: str | None = None) -> None:
-        self.update(gauge_text(stats, ended=ended))
+        # Fixed height and width: a new text never needs a layout pass of the whole screen.
+        self.update(gauge_text(stats, ended=ended), layout=False)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -10,13 +14,30 @@ from textual.widgets import RichLog
 
 from shifttui.bus import ShiftStats
 from shifttui.models import Handoff, Shift, ShiftEvent
-from shifttui.tui.format import STATUS_GLYPH, event_line, first_line, shift_outcome
+from shifttui.tui.feeds import event_feeds
+from shifttui.tui.format import (
+    STATUS_GLYPH,
+    event_line,
+    first_line,
+    shift_outcome,
+    skipped_line,
+)
 from shifttui.tui.services import services
 from shifttui.tui.widgets.gauges import Gauges
 
 FLUSH_INTERVAL_S = 0.05
 MAX_LINES = 5000
 SCROLLBACK_EVENTS = 1000
+# The most events kept for writing while a pane waits for its next flush (or is hidden): more
+# than the tallest screen. A burst beyond one screenful is shown as its last screenful after a
+# "… N lines not shown …" line: rendering thousands of lines nobody can read is what stalled the
+# app; every event is in the database and agent.log.
+TAIL_EVENTS = 200
+# A flush writes at most a screenful, and at least this many lines (a pane not yet laid out).
+MIN_TAIL = 24
+# After a burst (a flush that could not show everything) the next write waits this long: each
+# write repaints the log, and a flood repainted 20 times a second is unreadable anyway.
+BURST_FLUSH_S = 0.25
 
 
 class FollowLog(RichLog):
@@ -51,9 +72,16 @@ class ShiftPane(Vertical):
             num_turns=shift.num_turns, elapsed_s=0.0, max_duration_s=max_duration_s,
             model=shift.model,
         )
-        self._pending: list[ShiftEvent] = []
+        # Live events that arrive before the scrollback is read wait here (newest kept).
+        self._early: deque[ShiftEvent] = deque(maxlen=TAIL_EVENTS)
+        # Fresh events not yet written, in seq order, all newer than `_skipped` older ones.
+        self._tail: deque[ShiftEvent] = deque(maxlen=TAIL_EVENTS)
+        self._skipped = 0
         self._last_seq = -1
         self._loaded = False
+        self._burst_until = 0.0
+        self._unwatch: Callable[[], None] | None = None
+        # Events accounted for in the log: written as lines or counted in a "not shown" line.
         self.lines_written = 0
         self.ended_note: str | None = None
 
@@ -66,37 +94,82 @@ class ShiftPane(Vertical):
         return self.query_one(FollowLog)
 
     def on_mount(self) -> None:
+        feeds = event_feeds(self)
+        if feeds is not None:
+            self._unwatch = feeds.watch(self.shift.id, self.add_events)
         self.tick()
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self._load_scrollback()
 
+    def on_unmount(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+
     @work(group="scrollback", exit_on_error=False)
     async def _load_scrollback(self) -> None:
         events = await services(self).store.events.tail(self.shift.id, SCROLLBACK_EVENTS)
-        # Live events that arrived meanwhile are already pending: keep order, drop overlap.
-        self._pending = events + self._pending
+        # Written whole, once: this is what the operator scrolls back through after a restart.
+        earlier = events[0].seq - 1 if events and events[0].seq > 1 else 0
+        self._last_seq = events[-1].seq if events else -1
+        self._write(earlier, events)
         self._loaded = True
+        # Live events that arrived meanwhile may repeat the last stored ones: _accept drops those.
+        early = list(self._early)
+        self._early.clear()
+        self._accept(early)
         self.flush()
 
-    def add_events(self, events: list[ShiftEvent]) -> None:
-        self._pending.extend(events)
+    def add_events(self, events: Sequence[ShiftEvent]) -> None:
+        """Called for every batch the shift publishes: only bookkeeping, no rendering."""
+        if self._loaded:
+            self._accept(events)
+        else:
+            self._early.extend(events[-TAIL_EVENTS:])
 
-    def flush(self) -> None:
-        """Write everything buffered as one renderable (one layout pass per batch)."""
-        if not self._loaded or not self._pending:
+    def _accept(self, events: Sequence[ShiftEvent]) -> None:
+        tail = self._tail
+        # Events older than the newest TAIL_EVENTS can never be written; the seq gap counts them.
+        for event in events[-TAIL_EVENTS:]:
+            seq = event.seq
+            if seq <= self._last_seq:
+                continue  # scrollback and live events overlap: each seq once
+            if self._last_seq >= 0 and seq > self._last_seq + 1:
+                # A gap only follows a batch larger than the tail, which replaces all of it.
+                self._skipped += len(tail) + seq - self._last_seq - 1
+                tail.clear()
+            elif len(tail) == TAIL_EVENTS:
+                self._skipped += 1
+            tail.append(event)
+            self._last_seq = seq
+
+    def flush(self, *, force: bool = False) -> None:
+        """Write what arrived since the last flush as one renderable (one layout pass), at most a
+        screenful of it. A pane nobody sees (another tab, another screen) waits until it is seen
+        unless forced."""
+        if not self._loaded or not (self._tail or self._skipped):
             return
-        batch, self._pending = self._pending, []
-        fresh = []
-        for event in batch:  # scrollback and live events may overlap: keep each seq once
-            if event.seq > self._last_seq:
-                fresh.append(event)
-                self._last_seq = event.seq
-        if not fresh:
+        log = self.log_widget
+        now = time.monotonic()
+        if not force and (now < self._burst_until
+                          or not (self.screen.is_current and log.is_on_screen)):
             return
-        self.lines_written += len(fresh)
-        # Lines that max_lines would drop at once are not worth rendering (they are in the db).
-        text = Text()
-        for event in fresh[-MAX_LINES:]:
+        limit = max(MIN_TAIL, log.size.height)
+        events = list(self._tail)
+        self._tail.clear()
+        skipped, self._skipped = self._skipped, 0
+        if len(events) > limit:
+            skipped += len(events) - limit
+            events = events[-limit:]
+        self._burst_until = now + BURST_FLUSH_S if skipped else 0.0
+        self._write(skipped, events)
+
+    def _write(self, skipped: int, events: Sequence[ShiftEvent]) -> None:
+        if not skipped and not events:
+            return
+        self.lines_written += skipped + len(events)
+        text = skipped_line(skipped) if skipped else Text()
+        for event in events:
             if text:
                 text.append("\n")
             text.append_text(event_line(event))
