@@ -26,7 +26,7 @@ def session(tmp_path: Path) -> Iterator[str]:
     shifttui = Path(sys.executable).with_name("shifttui")
     env = f"SHIFTTUI_HOME={tmp_path / 'unused-home'} TERM=xterm-256color"
     _tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-          f"cd {tmp_path} && env {env} {shifttui} demo --delay 0.4; sleep 5")
+          f"cd {tmp_path} && env -u COLUMNS -u LINES {env} {shifttui} demo --delay 0.4; sleep 5")
     try:
         yield name
     finally:
