@@ -55,3 +55,48 @@ async def test_overlapping_events_are_written_once_and_follow_stops_when_scrolle
         await pilot.pause()
         await pilot.pause()
         assert log.scroll_y == log.max_scroll_y
+
+
+def _shown(pane: ShiftPane) -> tuple[list[int], list[int]]:
+    """(seqs of the event lines in the log, counts in its "not shown" lines)."""
+    seqs, skipped = [], []
+    for strip in pane.log_widget.lines:
+        text = strip.text
+        if "not shown here" in text:
+            skipped.append(int(text.split()[1].replace(",", "")))
+        elif "line " in text:
+            seqs.append(int(text.rsplit("line ", 1)[1]))
+    return seqs, skipped
+
+
+@pytest.mark.timeout(30)
+async def test_a_burst_shows_its_last_screenful_and_one_count_of_the_rest(
+    seeded_home: Home, fixed_clock: FakeClock
+) -> None:
+    app = make_app(seeded_home, fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        await until(pilot, lambda: screen.query(ShiftPane)
+                    and screen.query_one(ShiftPane).lines_written == 13, what="scrollback")
+        pane = screen.query_one(ShiftPane)
+        sid = pane.shift.id
+        stored = [strip.text for strip in pane.log_widget.lines]
+        # Through the app's route, as the supervisor's batches arrive: two bursts in a row.
+        app.event_feeds.publish(sid, [_event(sid, seq) for seq in range(14, 5014)])
+        await until(pilot, lambda: pane.lines_written == 5013, what="the first burst")
+        lines_after_first = len(pane.log_widget.lines)
+        app.event_feeds.publish(sid, [_event(sid, seq) for seq in range(5014, 10014)])
+        await until(pilot, lambda: pane.lines_written == 10013, what="the second burst")
+        seqs, skipped = _shown(pane)
+        assert [s.text for s in pane.log_widget.lines[:len(stored)]] == stored, \
+            "the scrollback was touched"
+        live = seqs
+        assert live == list(range(live[0], 10014)), "the burst's tail is not its last lines"
+        assert 0 < len(live) <= 24, "more than a screenful was rendered"
+        assert skipped == [10000 - len(live)], "one count for the whole flood, and exact"
+        assert len(pane.log_widget.lines) == lines_after_first, "the second burst added lines"
+        # A quiet batch after the burst is written whole, below the burst's block.
+        app.event_feeds.publish(sid, [_event(sid, 10014), _event(sid, 10015)])
+        await until(pilot, lambda: pane.lines_written == 10015, what="the quiet batch")
+        seqs, skipped = _shown(pane)
+        assert seqs[-3:] == [10013, 10014, 10015] and len(skipped) == 1

@@ -52,6 +52,19 @@ class FollowLog(RichLog):
         elif new_value >= self.max_scroll_y:
             self.following = True
 
+    def rewrite_tail(self, drop: int, content: Text) -> int:
+        """Replace the last `drop` lines with `content` (or append it when `drop` is 0); returns
+        how many lines `content` took (0 while the log's width is not known yet)."""
+        if drop:
+            del self.lines[max(0, len(self.lines) - drop):]
+            # Cached lines are keyed by position, and new lines now sit where the old ones did.
+            self._line_cache.clear()
+        before = self._start_line + len(self.lines)
+        self.write(content, scroll_end=self.following)
+        if drop:
+            self.refresh()  # the line count may not change, and then nothing else repaints
+        return self._start_line + len(self.lines) - before
+
 
 class ShiftPane(Vertical):
     """One shift's gauges and log; the scrollback comes from the database."""
@@ -80,6 +93,11 @@ class ShiftPane(Vertical):
         self._last_seq = -1
         self._loaded = False
         self._burst_until = 0.0
+        # A burst's block in the log (its "not shown" line and last screenful): the next write
+        # of the same burst replaces it, so a flood of any length leaves one block, not one per
+        # flush (each a screenful of lines kept in memory).
+        self._burst_lines = 0
+        self._burst_events = 0
         self._unwatch: Callable[[], None] | None = None
         # Events accounted for in the log: written as lines or counted in a "not shown" line.
         self.lines_written = 0
@@ -162,19 +180,24 @@ class ShiftPane(Vertical):
             skipped += len(events) - limit
             events = events[-limit:]
         self._burst_until = now + BURST_FLUSH_S if skipped else 0.0
-        self._write(skipped, events)
+        self._write(skipped, events, burst=bool(skipped))
 
-    def _write(self, skipped: int, events: Sequence[ShiftEvent]) -> None:
+    def _write(self, skipped: int, events: Sequence[ShiftEvent], *, burst: bool = False) -> None:
         if not skipped and not events:
             return
         self.lines_written += skipped + len(events)
+        drop = 0
+        if burst:
+            drop = self._burst_lines
+            skipped += self._burst_events  # the replaced block's count and lines, now not shown
         text = skipped_line(skipped) if skipped else Text()
         for event in events:
             if text:
                 text.append("\n")
             text.append_text(event_line(event))
-        log = self.log_widget
-        log.write(text, scroll_end=log.following)
+        written = self.log_widget.rewrite_tail(drop, text)
+        self._burst_lines = written if burst else 0
+        self._burst_events = skipped + len(events) if burst else 0
 
     def set_stats(self, stats: ShiftStats) -> None:
         self.stats = stats
