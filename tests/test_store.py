@@ -477,7 +477,10 @@ async def test_consecutive_failures(store: Store, clock: FakeClock) -> None:
 
     async def count() -> int:
         since = await store.projects.failures_reset_at(project.id)
-        return await store.shifts.consecutive_failures(project.id, since)
+        one = await store.shifts.consecutive_failures(project.id, since)
+        # The projects view reads every project's count at once: it must agree at every step.
+        assert (await store.shifts.consecutive_failures_all()).get(project.id, 0) == one
+        return one
 
     assert await count() == 0
     await _run(store, project.id, clock, "failed", FailureKind.AGENT_ERROR)

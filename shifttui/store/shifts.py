@@ -378,6 +378,25 @@ class Shifts:
                 count += 1
         return count
 
+    async def consecutive_failures_all(self) -> dict[str, int]:
+        """`consecutive_failures` of every project (since its failures_reset_at) in one query:
+        the projects view needs all of them, and 200 round trips took most of its start-up."""
+        rows = await self._db.fetchall(
+            "WITH last_ok AS (SELECT project_id, MAX(started_at) AS at FROM shifts"
+            " WHERE status = 'completed' GROUP BY project_id)"
+            " SELECT s.project_id, s.status, s.failure_kind FROM shifts s"
+            " JOIN projects p ON p.id = s.project_id"
+            " LEFT JOIN last_ok l ON l.project_id = s.project_id"
+            " WHERE s.status IN ('failed', 'expired')"
+            " AND (p.failures_reset_at IS NULL OR s.started_at >= p.failures_reset_at)"
+            " AND (l.at IS NULL OR s.started_at > l.at)"
+        )
+        counts: dict[str, int] = {}
+        for row in rows:
+            if row["status"] == "expired" or row["failure_kind"] in _COUNTED_FAILED:
+                counts[row["project_id"]] = counts.get(row["project_id"], 0) + 1
+        return counts
+
     async def cost_since(self, since: datetime) -> float:
         row = await self._db.fetchone(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM shifts WHERE started_at >= ?", (ts(since),)
