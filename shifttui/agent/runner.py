@@ -400,9 +400,9 @@ class ShiftRun:
             for block in message.content:
                 if isinstance(block, ToolResultBlock) and block.is_error:
                     self.transcript.add(EventKind.ERROR, "tool error", {})
-        if isinstance(message, AssistantMessage) and any(
-            isinstance(b, ToolUseBlock) for b in message.content
-        ) and self.handoff_at is not None and self._stopping_since is None:
+        if self.handoff_at is not None and self._stopping_since is None and isinstance(
+            message, AssistantMessage
+        ) and any(isinstance(b, ToolUseBlock) for b in message.content):
             # Work after the handoff is not wanted (and costs money).
             self._loop.create_task(self._interrupt())
         if changed:

@@ -13,7 +13,7 @@ from shifttui.bus import Bus, ShiftEventsAdded
 from shifttui.clock import Clock
 from shifttui.models import EventKind, ShiftEvent
 from shifttui.store import Store
-from shifttui.store.db import dumps
+from shifttui.store.db import dumps, ts
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,11 @@ class EventSink:
         batch, self._pending = self._pending, []
         # Each payload is serialised once, for the log line and the database row alike.
         payloads = [dumps(e.payload) for e in batch]
-        self._write_log(batch, payloads)
+        stamps = [ts(e.ts) for e in batch]
+        self._write_log(batch, payloads, stamps)
         if not self._storage_failed:
             try:
-                await self._store.events.append(batch, payloads)
+                await self._store.events.append(batch, payloads, stamps)
             except Exception as exc:
                 # A full disk or read-only database must stop the shift loudly, not crash it.
                 self._storage_failed = True
@@ -91,16 +92,17 @@ class EventSink:
                     self._on_storage_error(exc)
         self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
 
-    def _write_log(self, batch: list[ShiftEvent], payloads: list[str]) -> None:
+    def _write_log(self, batch: list[ShiftEvent], payloads: list[str],
+                   stamps: list[str]) -> None:
         if self._log is None:
             return
         try:
             # The same JSON object per line as json.dumps of a dict would give, assembled from
-            # the payload text already made for the database.
+            # the payload and timestamp text already made for the database.
             self._log.write("".join(
-                f'{{"seq":{e.seq},"ts":"{e.ts.isoformat()}","kind":"{e.kind.value}",'
+                f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{e.kind.value}",'
                 f'"summary":{encode_basestring(e.summary)},"payload":{payload}}}\n'
-                for e, payload in zip(batch, payloads, strict=True)
+                for e, payload, stamp in zip(batch, payloads, stamps, strict=True)
             ))
             self._log.flush()
         except OSError as exc:

@@ -28,14 +28,16 @@ class Events:
         self._db = db
 
     async def append(self, events: Sequence[ShiftEvent],
-                     payloads: Sequence[str] | None = None) -> None:
-        """One transaction for the whole batch. `payloads`: the payloads already serialised
-        (the event sink makes that text once for its log too)."""
+                     payloads: Sequence[str] | None = None,
+                     stamps: Sequence[str] | None = None) -> None:
+        """One transaction for the whole batch. `payloads` and `stamps`: the payloads and
+        timestamps already as text (the event sink makes that text once for its log too)."""
         if not events:
             return
         texts = payloads if payloads is not None else [dumps(e.payload) for e in events]
-        rows = [(e.shift_id, e.seq, ts(e.ts), e.kind.value, e.summary, text)
-                for e, text in zip(events, texts, strict=True)]
+        times = stamps if stamps is not None else [ts(e.ts) for e in events]
+        rows = [(e.shift_id, e.seq, stamp, e.kind.value, e.summary, text)
+                for e, text, stamp in zip(events, texts, times, strict=True)]
         async with self._db.write() as tx:
             await tx.executemany(
                 "INSERT OR IGNORE INTO events (shift_id, seq, ts, kind, summary, payload)"
