@@ -209,7 +209,9 @@ class ShiftPane(Vertical):
             now = services(self).clock.now()
             elapsed = max(0.0, (now - self.shift.started_at).total_seconds())
             self.stats = ShiftStats(**{**self.stats.__dict__, "elapsed_s": elapsed})
-        self.query_one(Gauges).show(self.stats, ended=self.ended_note)
+        gauges = self.query(Gauges)
+        if gauges:  # not while the app is closing and the pane's children are gone
+            gauges.first().show(self.stats, ended=self.ended_note)
 
     def mark_ended(self, shift: Shift, handoff: Handoff | None) -> None:
         self.shift = shift
