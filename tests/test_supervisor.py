@@ -295,3 +295,25 @@ async def test_question_closes_when_the_shift_is_abandoned(harness: Harness) -> 
     assert harness.supervisor.pending_questions() == []
     closed = await harness.wait_for(lambda ev: isinstance(ev, QuestionClosed))
     assert isinstance(closed, QuestionClosed) and closed.answer is None
+
+
+async def test_a_flood_is_back_pressured_to_bounded_memory(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shifttui.agent import sink as sink_mod
+
+    monkeypatch.setattr(sink_mod, "BACKLOG_LIMIT", 200)
+    peak = 0
+    original_add = sink_mod.EventSink.add
+
+    def add(self: sink_mod.EventSink, *args: object, **kwargs: object) -> object:
+        nonlocal peak
+        event = original_add(self, *args, **kwargs)  # type: ignore[arg-type]
+        peak = max(peak, len(self._pending))
+        return event
+
+    monkeypatch.setattr(sink_mod.EventSink, "add", add)
+    shift, _, events = await harness.run("flood", env={"SHIFTTUI_FAKE_COUNT": "5000"})
+    assert shift.status is ShiftStatus.COMPLETED
+    assert sum(1 for e in events if e.kind is EventKind.TEXT) >= 5000
+    # the reader waited for the database instead of queueing the whole flood in memory
+    assert peak <= 220

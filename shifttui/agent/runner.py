@@ -370,6 +370,8 @@ class ShiftRun:
         try:
             async for message in client.receive_messages():
                 self._process(message)
+                if self.sink.backlogged:
+                    await self.sink.wait_for_room()
                 if isinstance(message, ResultMessage):
                     self._queue.put_nowait(message)
         except asyncio.CancelledError:

@@ -18,6 +18,9 @@ from shifttui.store.db import dumps, ts
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 0.1  # persistence is at most ~this far behind (SPEC: ≤ 250 ms)
+# Back-pressure: past this many unstored events the reader waits for a flush, so a flood
+# holds bounded memory and the database stays about one batch behind the agent.
+BACKLOG_LIMIT = 5000
 
 
 class EventSink:
@@ -33,7 +36,8 @@ class EventSink:
         self._seq = start_seq
         self._pending: list[ShiftEvent] = []
         self._wake = asyncio.Event()
-        self._closing = asyncio.Event()
+        self._hurry = asyncio.Event()  # flush now: closing, or the backlog is full
+        self._flushed = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
         self._on_storage_error = on_storage_error
@@ -67,11 +71,29 @@ class EventSink:
             await self.flush()
             if self._closed:
                 return
-            # Batch: let events gather for a moment unless the sink is closing.
+            # Batch: let events gather for a moment, unless closing or the backlog is full.
             try:
-                await asyncio.wait_for(self._closing.wait(), FLUSH_INTERVAL_S)
+                await asyncio.wait_for(self._hurry.wait(), FLUSH_INTERVAL_S)
             except TimeoutError:
                 pass
+            if not self._closed:
+                self._hurry.clear()
+
+    @property
+    def backlogged(self) -> bool:
+        return len(self._pending) >= BACKLOG_LIMIT
+
+    async def wait_for_room(self) -> None:
+        """Wait until the backlog is below the limit (never forever: a stuck flush must not
+        stop the reader from seeing the agent's end)."""
+        while self.backlogged and not self._closed and self._task and not self._task.done():
+            self._flushed.clear()
+            self._hurry.set()
+            self._wake.set()
+            try:
+                await asyncio.wait_for(self._flushed.wait(), 5.0)
+            except TimeoutError:
+                return
 
     async def flush(self) -> None:
         if not self._pending:
@@ -91,6 +113,7 @@ class EventSink:
                 if self._on_storage_error is not None:
                     self._on_storage_error(exc)
         self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
+        self._flushed.set()
 
     def _write_log(self, batch: list[ShiftEvent], payloads: list[str],
                    stamps: list[str]) -> None:
@@ -111,7 +134,7 @@ class EventSink:
     async def close(self) -> None:
         """Flush everything and stop the flusher."""
         self._closed = True
-        self._closing.set()
+        self._hurry.set()
         self._wake.set()
         if self._task is not None:
             await asyncio.shield(self._task)
