@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TabbedContent, TabPane
 
-from shifttui.bus import ShiftEnded, ShiftEventsAdded, ShiftProgress
+from shifttui.bus import ShiftEnded, ShiftProgress
 from shifttui.models import ShiftStatus
 from shifttui.tui.format import STATUS_GLYPH, handoff_markdown, local_time, shift_outcome
 from shifttui.tui.messages import CoreEvent
@@ -73,9 +73,8 @@ class ShiftLogScreen(Screen[None]):
         event = message.event
         if self.pane is None:
             return
-        if isinstance(event, ShiftEventsAdded) and event.shift_id == self.shift_id:
-            self.pane.add_events(event.events)
-        elif isinstance(event, ShiftProgress) and event.stats.shift_id == self.shift_id:
+        # Event batches reach the pane straight from the bus (tui/feeds.py), not through here.
+        if isinstance(event, ShiftProgress) and event.stats.shift_id == self.shift_id:
             self.pane.set_stats(event.stats)
         elif isinstance(event, ShiftEnded) and event.shift.id == self.shift_id:
             self.pane.mark_ended(event.shift, event.handoff)
