@@ -6,6 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from shifttui import formatting
 from shifttui.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
 from shifttui.scheduling import cron
 from shifttui.scheduling.cron import local_tz
@@ -48,16 +49,7 @@ _LINE_MAX = 400
 
 def duration(seconds: float | None) -> str:
     """1h02m, 13m05s, 42s; '—' when unknown."""
-    if seconds is None:
-        return "—"
-    s = max(0, int(seconds))
-    if s >= 86400:
-        return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
-    if s >= 3600:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s}s"
+    return formatting.duration(seconds, unknown="—")
 
 
 def ago(when: datetime | None, now: datetime) -> str:
