@@ -182,11 +182,13 @@ class MainScreen(ProjectActions):
         if self.unreviewed is not None:
             text.append(" · ")
             text.append(f"{self.unreviewed} unreviewed", style="bold" if self.unreviewed else "")
+        room = self.app.size.width - 2  # the bar's padding
         if self.questions:
-            text.append(f"  ? {len(self.questions)} question(s) waiting: press y ",
-                        style="bold reverse yellow")
+            badge = f"  ? {len(self.questions)} question(s) waiting: press y "
+            if text.cell_len + len(badge) > room:  # 80 columns: keep the key visible
+                badge = f"  ? {len(self.questions)} question · y "
+            text.append(badge, style="bold reverse yellow")
         if self.scheduler is not None:
-            room = self.app.size.width - 2  # the bar's padding
             right = scheduler_text(self.scheduler, wide=True)
             if text.cell_len + 2 + right.cell_len > room:
                 right = scheduler_text(self.scheduler, wide=False)
