@@ -37,7 +37,6 @@ class FailureKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     CLI_MISSING = "cli_missing"
     GUARD_HALT = "guard_halt"
-    STORAGE = "storage"
 
     @property
     def counts_toward_pause(self) -> bool:
