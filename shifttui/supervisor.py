@@ -80,6 +80,7 @@ class Supervisor:
         self.operator_present = False
         self._runs: dict[str, ShiftRun] = {}
         self._done: dict[str, asyncio.Future[Shift]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
         self.questions = OperatorQuestions(self.bus)
         self._ticker: asyncio.Task[None] | None = None
         self._starting: set[str] = set()
@@ -164,7 +165,9 @@ class Supervisor:
         )
         self._runs[shift.id] = run
         self._done[shift.id] = asyncio.get_running_loop().create_future()
-        asyncio.get_running_loop().create_task(self._drive(run), name=f"shift-{shift.id}")
+        # Held here: the loop keeps only weak references to tasks.
+        self._tasks[shift.id] = asyncio.get_running_loop().create_task(
+            self._drive(run), name=f"shift-{shift.id}")
         self._ensure_ticker()
         self.bus.publish(ShiftStarted(shift))
         return shift
@@ -320,6 +323,7 @@ class Supervisor:
                                     shift_id, "error"))
         finally:
             self._runs.pop(shift_id, None)
+            self._tasks.pop(shift_id, None)
             self.questions.close_for(shift_id)
             with contextlib.suppress(Exception):
                 await run.sink.close()

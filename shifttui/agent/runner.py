@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +111,7 @@ class ShiftRun:
         self._budget_warned = False
         self._last_progress = 0.0
         self._loop = asyncio.get_running_loop()
+        self._side_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ live figures
     def stats(self) -> ShiftStats:
@@ -193,7 +194,13 @@ class ShiftRun:
         self.stop = stop
         self.sink.add(EventKind.OPERATOR if stop.kind in ("abandon", "force", "shutdown")
                       else EventKind.INFO, f"{stop.kind}: {stop.reason}", {"stop": stop.kind})
-        self._loop.create_task(self._interrupt())
+        self._spawn(self._interrupt())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        # Held until done: the loop keeps only weak references to tasks.
+        task = self._loop.create_task(coro)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
 
     async def _interrupt(self) -> None:
         self._stopping_since = self._loop.time()
@@ -406,7 +413,7 @@ class ShiftRun:
             message, AssistantMessage
         ) and any(isinstance(b, ToolUseBlock) for b in message.content):
             # Work after the handoff is not wanted (and costs money).
-            self._loop.create_task(self._interrupt())
+            self._spawn(self._interrupt())
         if changed:
             self._check_budget()
             self.publish_progress()
