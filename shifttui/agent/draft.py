@@ -40,6 +40,8 @@ class Transcript:
                     self.files_touched[str(args[key])] = None
                 if name == "Bash" and isinstance(args.get("command"), str):
                     self.commands.append(one_line(str(args["command"]), 120))
+        elif kind is EventKind.TOOL_RESULT and payload.get("is_error"):
+            self.errors.append(summary)
         elif kind is EventKind.VIOLATION:
             self.violations.append(summary)
         elif kind is EventKind.ERROR:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shifttui.models import Project
+
 # Tools that write the file named in their input.
 WRITE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path",
                "NotebookEdit": "notebook_path"}
@@ -74,6 +76,10 @@ class Guard:
             p = Path(d).expanduser()
             self.roots.append((p if p.is_absolute() else self.roots[0] / p).resolve())
         self.deny_commands = deny_commands
+
+    @classmethod
+    def for_project(cls, project: Project) -> Guard:
+        return cls(project.path, project.policy.add_dirs, project.policy.deny_commands)
 
     def check(self, tool_name: str, tool_input: dict[str, Any]) -> Denial | None:
         if tool_name == "Bash":

@@ -18,7 +18,6 @@ from claude_agent_sdk import (
 )
 from claude_agent_sdk.types import HookContext, HookInput
 
-from shifttui.agent.guards import Guard
 from shifttui.config import CLI_ENV, Settings
 from shifttui.errors import InvalidInput
 from shifttui.models import PermissionMode, Project
@@ -132,7 +131,3 @@ def build_options(
             # large tool result, or a 1 MB complete_shift call that should get a tool error).
             max_buffer_size=MAX_LINE_BYTES,
         )
-
-
-def make_guard(project: Project) -> Guard:
-    return Guard(project.path, project.policy.add_dirs, project.policy.deny_commands)

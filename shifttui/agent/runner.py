@@ -14,9 +14,8 @@ from claude_agent_sdk import (
     ClaudeSDKClient,
     CLINotFoundError,
     ResultMessage,
-    ToolResultBlock,
+    SystemMessage,
     ToolUseBlock,
-    UserMessage,
 )
 from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
@@ -31,9 +30,10 @@ from shifttui.agent.endings import (
     hard_ending,
 )
 from shifttui.agent.failures import classify_exception, classify_result
+from shifttui.agent.guards import Guard
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
-from shifttui.agent.options import build_options, make_guard
+from shifttui.agent.options import build_options
 from shifttui.agent.process import agent_pid, close_client
 from shifttui.agent.sink import EventSink
 from shifttui.agent.tools import build_server
@@ -94,7 +94,7 @@ class ShiftRun:
         self.resume_session = resume_session
         self.cost = CostTracker()
         self.transcript = Transcript()
-        self.guard = make_guard(project)
+        self.guard = Guard.for_project(project)
         self.phase = "starting"
         self.handoff: HandoffInput | None = None
         self.handoff_at: float | None = None
@@ -188,9 +188,10 @@ class ShiftRun:
     # ------------------------------------------------------------------ stopping
     def request_stop(self, stop: Stop) -> None:
         """Ask the turn loop to stop; a hard stop replaces a soft one, never the reverse."""
-        if self.stop is not None and (self.stop.hard or not stop.hard):
-            if not (stop.hard and stop.kind in ("abandon", "shutdown")):
-                return
+        current = self.stop
+        operator_hard = stop.hard and stop.kind in ("abandon", "shutdown")
+        if current is not None and not operator_hard and (current.hard or not stop.hard):
+            return
         self.stop = stop
         self.sink.add(EventKind.OPERATOR if stop.kind in ("abandon", "force", "shutdown")
                       else EventKind.INFO, f"{stop.kind}: {stop.reason}", {"stop": stop.kind})
@@ -397,18 +398,13 @@ class ShiftRun:
             self.cost.on_result(message.total_cost_usd, message.usage, message.num_turns)
             self.session_id = message.session_id or self.session_id
             changed = True
-        elif type(message).__name__ == "SystemMessage":
-            data = getattr(message, "data", {}) or {}
-            if getattr(message, "subtype", "") == "init":
-                self.session_id = data.get("session_id") or self.session_id
-                self.model = data.get("model") or self.model
+        elif isinstance(message, SystemMessage) and message.subtype == "init":
+            data = message.data or {}
+            self.session_id = data.get("session_id") or self.session_id
+            self.model = data.get("model") or self.model
         for kind, summary, payload in normalize(message):
             self.sink.add(kind, summary, payload)
             self.transcript.add(kind, summary, payload)
-        if isinstance(message, UserMessage) and not isinstance(message.content, str):
-            for block in message.content:
-                if isinstance(block, ToolResultBlock) and block.is_error:
-                    self.transcript.add(EventKind.ERROR, "tool error", {})
         if self.handoff_at is not None and self._stopping_since is None and isinstance(
             message, AssistantMessage
         ) and any(isinstance(b, ToolUseBlock) for b in message.content):
