@@ -9,11 +9,10 @@ import functools
 import logging
 import os
 import weakref
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from shifttui.agent.endings import Ending, Stop
+from shifttui.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
 from shifttui.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.agent.runner import ShiftRun
 from shifttui.agent.sink import EventSink
@@ -43,16 +42,6 @@ from shifttui.questions import OperatorQuestions
 from shifttui.store import Store
 
 log = logging.getLogger(__name__)
-
-# Called when force-complete found no handoff from the agent: gets the auto-draft, returns the
-# operator's edited handoff, or None to store the auto-draft as it is.
-DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
-
-RESUME_PROMPT = (
-    "This shift resumes an earlier shift of this project that was interrupted (shifttui stopped "
-    "while it ran). Continue where you left off, within the limits below, and end by calling "
-    "mcp__shift__complete_shift with an honest handoff.\n\n"
-)
 
 
 class Supervisor:

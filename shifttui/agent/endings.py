@@ -22,6 +22,14 @@ NO_OPERATOR = (
     "in your handoff (decisions / questions_for_operator)."
 )
 
+RESUME_PROMPT = (
+    "This shift resumes an earlier shift of this project that was interrupted (shifttui stopped "
+    "while it ran). Continue where you left off, within the limits below, and end by calling "
+    "mcp__shift__complete_shift with an honest handoff.\n\n"
+)
+
+# Called when force-complete found no handoff from the agent: gets the auto-draft, returns the
+# operator's edited handoff, or None to store the auto-draft as it is.
 DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
 
 
