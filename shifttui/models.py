@@ -321,10 +321,11 @@ class Handoff(HandoffInput):
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ShiftEvent:
-    """One message of a shift. A plain dataclass, not pydantic: a flood of thousands a second
-    passes through here, and the store and the agent runner are the only producers."""
+    """One message of a shift. A plain dataclass, not pydantic and not frozen (a frozen
+    dataclass sets each field through object.__setattr__: 3x the cost): a flood of thousands a
+    second passes through here, and the store and the agent runner are the only producers."""
 
     shift_id: str
     seq: int

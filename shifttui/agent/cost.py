@@ -31,7 +31,9 @@ def price_for(model: str | None) -> tuple[float, float]:
 
 
 def _num(value: object) -> int:
-    return int(value) if isinstance(value, int | float) else 0
+    if type(value) is int:  # nearly always: the cheap test first (called 4x per message)
+        return value
+    return int(value) if isinstance(value, (int, float)) else 0
 
 
 def usage_tokens(usage: dict[str, Any] | None) -> tuple[int, int, int, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +12,7 @@ from shifttui.bus import Bus, ShiftEventsAdded
 from shifttui.clock import Clock
 from shifttui.models import EventKind, ShiftEvent
 from shifttui.store import Store
-from shifttui.store.db import dumps, ts
+from shifttui.store.events import event_lines
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class EventSink:
         self._storage_failed = False
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log: IO[str] | None = open(log_path, "a", encoding="utf-8")
+        self._log: IO[bytes] | None = open(log_path, "ab")
 
     @property
     def count(self) -> int:
@@ -58,8 +57,8 @@ class EventSink:
         self, kind: EventKind, summary: str, payload: dict[str, Any] | None = None
     ) -> ShiftEvent:
         self._seq += 1
-        event = ShiftEvent(shift_id=self.shift_id, seq=self._seq, ts=self._clock.now(),
-                           kind=kind, summary=summary, payload=payload or {})
+        event = ShiftEvent(self.shift_id, self._seq, self._clock.now(), kind, summary,
+                           payload or {})
         self._pending.append(event)
         self._wake.set()
         return event
@@ -99,13 +98,12 @@ class EventSink:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        # Each payload is serialised once, for the log line and the database row alike.
-        payloads = [dumps(e.payload) for e in batch]
-        stamps = [ts(e.ts) for e in batch]
-        self._write_log(batch, payloads, stamps)
+        # Each event is serialised once, for the log line and the database row alike.
+        lines = event_lines(batch)
+        self._write_log(lines)
         if not self._storage_failed:
             try:
-                await self._store.events.append(batch, payloads, stamps)
+                await self._store.events.append_lines(self.shift_id, lines)
             except Exception as exc:
                 # A full disk or read-only database must stop the shift loudly, not crash it.
                 self._storage_failed = True
@@ -115,18 +113,11 @@ class EventSink:
         self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
         self._flushed.set()
 
-    def _write_log(self, batch: list[ShiftEvent], payloads: list[str],
-                   stamps: list[str]) -> None:
+    def _write_log(self, lines: list[bytes]) -> None:
         if self._log is None:
             return
         try:
-            # The same JSON object per line as json.dumps of a dict would give, assembled from
-            # the payload and timestamp text already made for the database.
-            self._log.write("".join(
-                f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{e.kind.value}",'
-                f'"summary":{encode_basestring(e.summary)},"payload":{payload}}}\n'
-                for e, payload, stamp in zip(batch, payloads, stamps, strict=True)
-            ))
+            self._log.write(b"\n".join(lines) + b"\n")
             self._log.flush()
         except OSError as exc:
             log.error("cannot write agent.log of %s: %s", self.shift_id, exc)

@@ -21,12 +21,27 @@ from shifttui.store.migrations import MIGRATIONS, SCHEMA_VERSION
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+# (the second, its text): one tuple, replaced whole, so a reader in another thread never pairs
+# one second with another's text.
+_second_cache: tuple[tuple[int, ...], str] = ((), "")
+
+
 def ts(value: datetime) -> str:
-    """Timestamps are stored as fixed-width UTC strings, so text order is time order."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    # The same text as strftime(TS_FORMAT), at under half the cost (one per stored event).
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """Timestamps are stored as fixed-width UTC strings, so text order is time order.
+
+    The same text as strftime(TS_FORMAT). Every stored event needs one, and a flood's events
+    share their second: its text is made once and only the microseconds are formatted (a third
+    of isoformat's cost)."""
+    global _second_cache
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+    second = (value.year, value.month, value.day, value.hour, value.minute, value.second)
+    cached = _second_cache
+    if second != cached[0]:
+        cached = _second_cache = (second, value.strftime("%Y-%m-%dT%H:%M:%S."))
+    return f"{cached[1]}{value.microsecond:06d}Z"
 
 
 def parse_ts(value: str | None) -> datetime | None:
@@ -44,7 +59,10 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    return orjson.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # e.g. an escaped lone surrogate, which json accepts
+        return json.loads(text)
 
 
 class Database:

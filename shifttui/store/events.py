@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import aiosqlite
+import orjson
 
 from shifttui.models import EventKind, ShiftEvent
-from shifttui.store.db import Database, dumps, loads, parse_ts, ts
+from shifttui.store.db import Database, loads, parse_ts, ts
+
+_dumps = orjson.dumps
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def _event(row: aiosqlite.Row) -> ShiftEvent:
@@ -23,27 +28,60 @@ def _event(row: aiosqlite.Row) -> ShiftEvent:
     )
 
 
+def event_lines(events: Sequence[ShiftEvent]) -> list[bytes]:
+    """Each event as one compact JSON object (seq, ts, kind, summary, payload): the agent.log
+    line and, gathered into one array, what `Events.append_lines` stores."""
+    try:
+        return [_dumps({"seq": e.seq, "ts": ts(e.ts), "kind": e.kind, "summary": e.summary,
+                        "payload": e.payload}, default=str, option=_OPTIONS) for e in events]
+    except (TypeError, orjson.JSONEncodeError):
+        return [_safe_line(e) for e in events]
+
+
+def _safe_line(e: ShiftEvent) -> bytes:
+    """What orjson refuses: a lone surrogate (the CLI escapes one from a broken file as
+    `\\ud800`, and json decodes it), an integer beyond 64 bits. The summary is display text: a
+    surrogate becomes "?". The payload keeps it, escaped."""
+    summary = e.summary.encode("utf-8", "replace").decode()
+    return json.dumps({"seq": e.seq, "ts": ts(e.ts), "kind": e.kind.value, "summary": summary,
+                       "payload": e.payload}, separators=(",", ":"), default=str).encode()
+
+
+# SQLite takes the rows apart itself: one statement per batch, run with the GIL released.
+# executemany would bind each row in Python and release and re-take the GIL per row, which
+# stalls the event loop's thread once per event during a flood.
+_INSERT_LINES = (
+    "INSERT OR IGNORE INTO events (shift_id, seq, ts, kind, summary, payload)"
+    " SELECT ?1, value->>'seq', value->>'ts', value->>'kind', value->>'summary', value->'payload'"
+    " FROM json_each(?2)"
+)
+
+
 class Events:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, events: Sequence[ShiftEvent],
-                     payloads: Sequence[str] | None = None,
-                     stamps: Sequence[str] | None = None) -> None:
-        """One transaction for the whole batch. `payloads` and `stamps`: the payloads and
-        timestamps already as text (the event sink makes that text once for its log too)."""
-        if not events:
+    async def append(self, events: Sequence[ShiftEvent]) -> None:
+        """One transaction for the whole batch."""
+        by_shift: dict[str, list[ShiftEvent]] = {}
+        for e in events:
+            by_shift.setdefault(e.shift_id, []).append(e)
+        await self._insert([(shift_id, event_lines(group)) for shift_id, group in by_shift.items()])
+
+    async def append_lines(self, shift_id: str, lines: Sequence[bytes]) -> None:
+        """Store lines made by `event_lines` (the event sink makes them once for agent.log and
+        the database alike); one transaction."""
+        await self._insert([(shift_id, lines)])
+
+    async def _insert(self, groups: list[tuple[str, Sequence[bytes]]]) -> None:
+        groups = [(shift_id, lines) for shift_id, lines in groups if lines]
+        if not groups:
             return
-        texts = payloads if payloads is not None else [dumps(e.payload) for e in events]
-        times = stamps if stamps is not None else [ts(e.ts) for e in events]
-        rows = [(e.shift_id, e.seq, stamp, e.kind.value, e.summary, text)
-                for e, text, stamp in zip(events, texts, times, strict=True)]
         async with self._db.write() as tx:
-            await tx.executemany(
-                "INSERT OR IGNORE INTO events (shift_id, seq, ts, kind, summary, payload)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            for shift_id, lines in groups:
+                # Text, not bytes: newer SQLite reads a BLOB argument of json_each as JSONB.
+                batch = (b"[" + b",".join(lines) + b"]").decode()
+                await tx.execute(_INSERT_LINES, (shift_id, batch))
 
     async def read(self, shift_id: str, start_seq: int = 0, limit: int = 1000) -> list[ShiftEvent]:
         rows = await self._db.fetchall(
