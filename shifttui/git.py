@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,21 +102,35 @@ async def git_changed_files(path: Path, since_commit: str | None) -> list[str]:
     started, or it is unknown) the changes are those against HEAD, or every file if there is
     no HEAD. Not a repository: [].
     """
-    if await git_problem(path) is not None:
+    # One round of git processes at the end of every shift instead of four in a row: the
+    # answers that a problem makes useless are simply dropped.
+    problem, tracked, untracked = await asyncio.gather(
+        git_problem(path),
+        _tracked_changes(path, since_commit),
+        run_git(path, "ls-files", "--others", "--exclude-standard", "-z"),
+    )
+    if problem is not None:
         return []
-    base = since_commit
-    if base is not None:
-        check = await run_git(path, "rev-parse", "--verify", "-q", f"{base}^{{commit}}")
-        if check.code != 0:
-            base = None  # rewritten history: fall back to what is visibly uncommitted
-    if base is None:
-        base = await git_head(path)
-    if base is not None:
-        tracked = await run_git(
-            path, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--"
-        )
-    else:
-        tracked = await run_git(path, "ls-files", "-z")
-    untracked = await run_git(path, "ls-files", "--others", "--exclude-standard", "-z")
     names = {n for res in (tracked, untracked) if res.code == 0 for n in res.out.split("\0") if n}
     return sorted(names)
+
+
+def _diff_names(path: Path, base: str) -> Awaitable[GitOut]:
+    return run_git(path, "diff", "--name-only", "--no-renames", "--relative", "-z", base, "--")
+
+
+async def _tracked_changes(path: Path, since_commit: str | None) -> GitOut:
+    if since_commit is not None:
+        # `^{commit}` fails exactly when `rev-parse --verify` of it would, so the usual case
+        # (the start commit still exists) needs no separate check.
+        first = await _diff_names(path, f"{since_commit}^{{commit}}")
+        if first.code == 0:
+            return first
+        check = await run_git(path, "rev-parse", "--verify", "-q", f"{since_commit}^{{commit}}")
+        if check.code == 0:
+            return first  # the commit exists: the diff itself failed
+    # Rewritten history or no start commit: what is visibly uncommitted.
+    base = await git_head(path)
+    if base is not None:
+        return await _diff_names(path, base)
+    return await run_git(path, "ls-files", "-z")
