@@ -43,15 +43,18 @@ async def build_context(
     if max_chars < _MIN_CHARS:
         raise ValueError(f"max_chars must be at least {_MIN_CHARS}")
     root = Path(project.path)
-    history = await store.handoffs.history(project.id, limit=1 + EARLIER_HANDOFFS)
+    # All at once: git's processes and the file reads overlap the database's round trips.
+    history, recent, feedback, git_text, files_text = await asyncio.gather(
+        store.handoffs.history(project.id, limit=1 + EARLIER_HANDOFFS),
+        store.shifts.list(project.id, limit=RECENT_SHIFTS + 1),
+        store.feedback.for_project(project.id, limit=FEEDBACK_SHOWN),
+        _git_section(root),
+        asyncio.to_thread(_files_section, root, project.policy.context_files),
+    )
     shifts = [
-        s for s in await store.shifts.list(project.id, limit=RECENT_SHIFTS + 1)
+        s for s in recent
         if s.status is not ShiftStatus.RUNNING  # the shift being started is not news
     ][:RECENT_SHIFTS]
-    feedback = await store.feedback.for_project(project.id, limit=FEEDBACK_SHOWN)
-    git_text, files_text = await asyncio.gather(
-        _git_section(root), asyncio.to_thread(_files_section, root, project.policy.context_files)
-    )
     sections = [
         _Section(_project_section(project, root, now), 0),
         _Section(_latest_handoff_section(history[0] if history else None), 1),
@@ -188,14 +191,16 @@ def _feedback_section(feedback: list[Feedback]) -> str:
 
 
 async def _git_section(path: Path) -> str:
-    problem = await git_problem(path)
-    if problem is not None:
-        return f"## Git\n\n{problem.capitalize()}."
-    branch, status, log = await asyncio.gather(
+    # Asked together with the check whether git can answer at all (then they are dropped):
+    # one round of processes per shift start instead of two.
+    problem, branch, status, log = await asyncio.gather(
+        git_problem(path),
         run_git(path, "symbolic-ref", "--short", "-q", "HEAD"),
         run_git(path, "status", "--short"),
         run_git(path, "log", "--oneline", "--no-decorate", "-n", "10"),
     )
+    if problem is not None:
+        return f"## Git\n\n{problem.capitalize()}."
     if branch.code == 0:
         branch_text = branch.out.strip()
     else:

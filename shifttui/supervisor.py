@@ -116,14 +116,26 @@ class Supervisor:
         try:
             now = self.clock.now()
             deadline = now + timedelta(minutes=proj.policy.max_duration_minutes)
-            start_commit = await git_head(Path(proj.path))
-            shift = await self.store.shifts.claim(
-                proj.id, trigger=trigger, now=now, deadline=deadline, owner_pid=os.getpid(),
-                owner_token=self._token, model=proj.policy.model, reason=reason,
-                parent_shift_id=resume_of, start_commit=start_commit,
-            )
+            # The context (git processes, files, history) is gathered while the start commit is
+            # read and the shift claimed: it does not depend on either, and a shift start waits
+            # for the sum otherwise. Its rows are read-only; the claimed shift is left out of it.
+            context_task = asyncio.ensure_future(build_context(self.store, proj, now=now))
             try:
-                context = await build_context(self.store, proj, now=now)
+                start_commit = await git_head(Path(proj.path))
+                shift = await self.store.shifts.claim(
+                    proj.id, trigger=trigger, now=now, deadline=deadline,
+                    owner_pid=os.getpid(), owner_token=self._token, model=proj.policy.model,
+                    reason=reason, parent_shift_id=resume_of, start_commit=start_commit,
+                )
+            except Exception:
+                with contextlib.suppress(Exception):  # its git processes end on their own
+                    await context_task
+                raise
+            except BaseException:
+                context_task.cancel()
+                raise
+            try:
+                context = await context_task
                 prompt = render_prompt(proj, context, now=now, deadline=deadline)
                 if resume_of is not None:
                     prompt = RESUME_PROMPT + prompt
