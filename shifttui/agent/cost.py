@@ -78,20 +78,32 @@ class CostTracker:
                      usage: dict[str, Any] | None) -> bool:
         """Record one assistant message; True when the figures changed."""
         key = message_id or f"anon-{len(self._turn_usage)}"
-        if usage is None and key in self._turn_usage:
-            return False
-        inp, cache_w, cache_r, out = usage_tokens(usage)
+        turn_usage = self._turn_usage
+        if usage is None:
+            if key in turn_usage:
+                return False
+            inp = cache_w = cache_r = out = 0
+        else:
+            # usage_tokens inlined: this runs for every message of a flood.
+            get = usage.get
+            inp = get("input_tokens", 0)
+            cache_w = get("cache_creation_input_tokens", 0)
+            cache_r = get("cache_read_input_tokens", 0)
+            out = get("output_tokens", 0)
+            if not (type(inp) is int and type(cache_w) is int and type(cache_r) is int
+                    and type(out) is int):
+                inp, cache_w, cache_r, out = usage_tokens(usage)
         p_in, p_out = price_for(model)
         cost = (inp * p_in + cache_w * p_in * 1.25 + cache_r * p_in * 0.1 + out * p_out) / 1e6
         entry = (cost, inp + cache_w + cache_r, out)
-        old = self._turn_usage.get(key)
+        old = turn_usage.get(key)
         if old == entry:
             return False
         if old is not None:
             self._turn_cost -= old[0]
             self._turn_in -= old[1]
             self._turn_out -= old[2]
-        self._turn_usage[key] = entry
+        turn_usage[key] = entry
         self._turn_cost += entry[0]
         self._turn_in += entry[1]
         self._turn_out += entry[2]

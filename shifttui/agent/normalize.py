@@ -77,7 +77,7 @@ def human_size(n: int) -> str:
 
 def normalize(message: object) -> list[Normalized]:
     """One SDK message becomes one or more events (one per content block)."""
-    if isinstance(message, AssistantMessage):
+    if type(message) is AssistantMessage or isinstance(message, AssistantMessage):
         return _assistant(message)
     if isinstance(message, UserMessage):
         return _user(message)
@@ -93,9 +93,14 @@ def normalize(message: object) -> list[Normalized]:
 
 def _assistant(message: AssistantMessage) -> list[Normalized]:
     out: list[Normalized] = []
-    base = {"message_id": message.message_id, "model": message.model, "usage": message.usage}
+    message_id, model, usage = message.message_id, message.model, message.usage
+    base = {"message_id": message_id, "model": model, "usage": usage}
     for block in message.content:
-        if isinstance(block, TextBlock):
+        if type(block) is TextBlock:  # most messages: built directly, not merged from `base`
+            text = block.text
+            out.append((EventKind.TEXT, one_line(text), {
+                "message_id": message_id, "model": model, "usage": usage, "text": text}))
+        elif isinstance(block, TextBlock):
             out.append((EventKind.TEXT, one_line(block.text), {**base, "text": block.text}))
         elif isinstance(block, ThinkingBlock):
             out.append((EventKind.THINKING, one_line(block.thinking),

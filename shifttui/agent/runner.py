@@ -19,6 +19,7 @@ from claude_agent_sdk import (
 )
 from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
+from shifttui.agent import fastparse
 from shifttui.agent.cost import CostTracker
 from shifttui.agent.draft import Transcript
 from shifttui.agent.endings import (
@@ -231,6 +232,7 @@ class ShiftRun:
         )
         if self.stop is not None and self.stop.hard:
             return self._hard_ending()
+        fastparse.install()
         self.client = ClaudeSDKClient(options)
         self.phase = "starting"
         try:
