@@ -419,14 +419,14 @@ async def test_events_batch_range_tail_count(store: Store, clock: FakeClock) -> 
 
 async def test_events_keep_every_payload_exactly(store: Store, clock: FakeClock,
                                                   tmp_path: Path) -> None:
-    """Rows are taken apart by SQLite's JSON functions: text that JSON escapes, floats, NUL,
-    a lone surrogate (json accepts one, orjson does not) and numbers survive unchanged."""
+    """Text that JSON escapes, floats, NUL, a lone surrogate (json accepts one, orjson does
+    not; only the summary, display text, loses it) and numbers survive unchanged."""
     project = await _project(store, clock.now())
     shift = await _claim(store, project.id, clock.now())
     hostile = {"t": 'a\x00b "q" \\ é \u2028 🎉 \n\t', "f": [1e-05, 0.30000000000000004, -0.0],
                "n": None, "nested": {"k": [True, {"x": ""}]}, "i": 2**63 - 1}
     events = [
-        ShiftEvent(shift.id, 1, clock.now(), EventKind.TEXT, 'say "hi" é \\', hostile),
+        ShiftEvent(shift.id, 1, clock.now(), EventKind.TEXT, 'say "hi"\x00 é \\', hostile),
         ShiftEvent(shift.id, 2, clock.now(), EventKind.TOOL_RESULT, "ok", {}),
         ShiftEvent(shift.id, 3, clock.now(), EventKind.TEXT, "broken \ud800 file",
                    {"text": "broken \ud800 file"}),
@@ -434,9 +434,24 @@ async def test_events_keep_every_payload_exactly(store: Store, clock: FakeClock,
     await store.events.append(events)
     stored = await store.events.read(shift.id)
     assert [e.payload for e in stored] == [e.payload for e in events]
-    assert [e.summary for e in stored] == ['say "hi" é \\', "ok", "broken ? file"]
+    assert [e.summary for e in stored] == ['say "hi"\x00 é \\', "ok", "broken ? file"]
     assert [e.ts for e in stored] == [e.ts for e in events]
     assert [e.kind for e in stored] == [EventKind.TEXT, EventKind.TOOL_RESULT, EventKind.TEXT]
+
+
+@pytest.mark.parametrize("size", [1, 63, 64, 65, 200])
+async def test_events_batches_of_any_size_are_stored_whole(store: Store, clock: FakeClock,
+                                                           size: int) -> None:
+    """Rows go in as multi-row INSERTs of 64 and a remainder: none lost, none doubled."""
+    project = await _project(store, clock.now())
+    shift = await _claim(store, project.id, clock.now())
+    batch = [ShiftEvent(shift.id, i, clock.now(), EventKind.TEXT, f"line {i}", {"i": i})
+             for i in range(1, size + 1)]
+    await store.events.append(batch)
+    await store.events.append(batch[size // 2:])  # a retried half changes nothing
+    stored = await store.events.read(shift.id, limit=size + 10)
+    assert [(e.seq, e.summary, e.payload) for e in stored] == [
+        (i, f"line {i}", {"i": i}) for i in range(1, size + 1)]
 
 
 async def test_feedback_ratings(store: Store, clock: FakeClock) -> None:

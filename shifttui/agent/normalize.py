@@ -27,8 +27,6 @@ Normalized = tuple[EventKind, str, dict[str, Any]]
 
 
 def one_line(text: str, limit: int = SUMMARY_MAX) -> str:
-    if "\x00" in text:  # SQLite's JSON functions end a string at NUL: kept in payloads only
-        text = text.replace("\x00", "")
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 

@@ -12,7 +12,7 @@ from shifttui.bus import Bus, ShiftEventsAdded
 from shifttui.clock import Clock
 from shifttui.models import EventKind, ShiftEvent
 from shifttui.store import Store
-from shifttui.store.events import event_lines
+from shifttui.store.events import encode_events
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,11 @@ class EventSink:
             return
         batch, self._pending = self._pending, []
         # Each event is serialised once, for the log line and the database row alike.
-        lines = event_lines(batch)
-        self._write_log(lines)
+        encoded = encode_events(batch)
+        self._write_log(encoded.lines)
         if not self._storage_failed:
             try:
-                await self._store.events.append_lines(self.shift_id, lines)
+                await self._store.events.append_encoded(encoded)
             except Exception as exc:
                 # A full disk or read-only database must stop the shift loudly, not crash it.
                 self._storage_failed = True
