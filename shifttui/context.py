@@ -191,14 +191,16 @@ def _feedback_section(feedback: list[Feedback]) -> str:
 
 
 async def _git_section(path: Path) -> str:
-    # Asked together with the check whether git can answer at all (then they are dropped):
-    # one round of processes per shift start instead of two.
-    problem, branch, status, log = await asyncio.gather(
-        git_problem(path),
+    branch, status, log = await asyncio.gather(
         run_git(path, "symbolic-ref", "--short", "-q", "HEAD"),
         run_git(path, "status", "--short"),
         run_git(path, "log", "--oneline", "--no-decorate", "-n", "10"),
     )
+    # `git status` works only inside a work tree, so its success answers what git_problem
+    # would; only a failure costs a second round, to say why (a timeout already says it).
+    if status.code == 124:
+        return f"## Git\n\n{status.first_error.capitalize()}."
+    problem = None if status.code == 0 else await git_problem(path)
     if problem is not None:
         return f"## Git\n\n{problem.capitalize()}."
     if branch.code == 0:

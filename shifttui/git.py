@@ -102,15 +102,13 @@ async def git_changed_files(path: Path, since_commit: str | None) -> list[str]:
     started, or it is unknown) the changes are those against HEAD, or every file if there is
     no HEAD. Not a repository: [].
     """
-    # One round of git processes at the end of every shift instead of four in a row: the
-    # answers that a problem makes useless are simply dropped.
-    problem, tracked, untracked = await asyncio.gather(
-        git_problem(path),
+    # One round of git processes at the end of every shift instead of four in a row. No
+    # separate "is this a work tree" check: outside one (or with no directory) both commands
+    # fail, and a failed command contributes nothing.
+    tracked, untracked = await asyncio.gather(
         _tracked_changes(path, since_commit),
         run_git(path, "ls-files", "--others", "--exclude-standard", "-z"),
     )
-    if problem is not None:
-        return []
     names = {n for res in (tracked, untracked) if res.code == 0 for n in res.out.split("\0") if n}
     return sorted(names)
 
