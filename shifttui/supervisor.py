@@ -376,7 +376,10 @@ class Supervisor:
         else:
             kind = ending.failure_kind or FailureKind.AGENT_ERROR
             await store.fail(shift_id, kind, ending.reason, now)
-        await store.set_outcome_details(shift_id, files_changed=files, test_result=test_result)
+        if ending.status != "completed" or test_result is not None:
+            # (complete() already stored the files, in the shift and in its handoff)
+            await store.set_outcome_details(shift_id, files_changed=files,
+                                            test_result=test_result)
         return await store.get(shift_id), handoff
 
     def _notify_end(self, run: ShiftRun, shift: Shift) -> None:
