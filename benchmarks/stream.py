@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import add_project, fake_cli, parser, report, workdir
+from benchmarks.tuikit import main_screen, until
 from shifttui.config import Home, Settings
 from shifttui.models import ShiftStatus
 
@@ -60,23 +61,18 @@ async def supervisor(root: Path, cli: Path, count: int) -> tuple[float, int]:
 
 async def tui(root: Path, cli: Path, count: int) -> tuple[float, int]:
     from shifttui.tui.app import ShiftTuiApp
-    from shifttui.tui.screens.main import MainScreen
     from shifttui.tui.widgets.shift_pane import ShiftPane
 
     home = Home(root / "home").ensure()
     await add_project(home, root, "flood", "flood", {"SHIFTTUI_FAKE_COUNT": str(count)})
     app = ShiftTuiApp(home, settings=Settings(), cli_path=str(cli), user_theme_dirs=[])
     async with app.run_test(size=(120, 40)) as pilot:
-        while not (isinstance(app.screen, MainScreen) and app.screen.rows):
-            await pilot.pause(0.01)
-        screen = app.screen
+        screen = await main_screen(pilot)
         start = time.perf_counter()
         await pilot.press("s")
-        while not screen.query(ShiftPane):
-            await pilot.pause(0.005)
+        await until(pilot, lambda: bool(screen.query(ShiftPane)), 60, "the live pane", 0.005)
         pane = screen.query_one(ShiftPane)
-        while pane.ended_note is None:
-            await pilot.pause(0.005)
+        await until(pilot, lambda: pane.ended_note is not None, 600, "the shift's end", 0.005)
         elapsed = time.perf_counter() - start
         if pane.shift.status is not ShiftStatus.COMPLETED:
             raise SystemExit(f"TUI run ended {pane.shift.status.value}: {pane.shift.error}")

@@ -17,12 +17,17 @@ def make_app(home: Home, cli: Path | None, **settings: Any) -> Any:
                        cli_path=str(cli) if cli else None, user_theme_dirs=[])
 
 
-async def until(pilot: Any, predicate: Any, within: float, what: str) -> None:
+async def until(pilot: Any, predicate: Any, within: float, what: str,
+                poll_s: float = 0.01) -> None:
+    """Poll with a plain sleep: `pilot.pause` also forces a repaint of the whole screen each
+    time (`Screen._on_timer_update`), 100-200 a second, which the real app never does (it
+    repaints what changed, at most 60 times a second) and which was a sixth of the TUI's main
+    thread in `stream` (c)."""
     deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}")
-        await pilot.pause(0.01)
+        await asyncio.sleep(poll_s)
 
 
 async def main_screen(pilot: Any) -> Any:
