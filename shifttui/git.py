@@ -122,13 +122,22 @@ async def _tracked_changes(path: Path, since_commit: str | None) -> GitOut:
         # `^{commit}` fails exactly when `rev-parse --verify` of it would, so the usual case
         # (the start commit still exists) needs no separate check.
         first = await _diff_names(path, f"{since_commit}^{{commit}}")
-        if first.code == 0:
+        if first.code == 0 or _hopeless(first):
             return first
         check = await run_git(path, "rev-parse", "--verify", "-q", f"{since_commit}^{{commit}}")
-        if check.code == 0:
-            return first  # the commit exists: the diff itself failed
+        if check.code == 0 or _hopeless(check):
+            return first  # the commit exists (the diff itself failed), or git cannot tell
     # Rewritten history or no start commit: what is visibly uncommitted.
-    base = await git_head(path)
-    if base is not None:
-        return await _diff_names(path, base)
+    head = await run_git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    if _hopeless(head):
+        return head
+    sha = head.out.strip()
+    if head.code == 0 and sha:
+        return await _diff_names(path, sha)
     return await run_git(path, "ls-files", "-z")
+
+
+def _hopeless(res: GitOut) -> bool:
+    """No other git command will do better here: not a repository, no git (or no directory),
+    or git hanging (each further try would wait out its own timeout)."""
+    return res.code in (124, 126, 127) or "not a git repository" in res.err
