@@ -113,11 +113,11 @@ class EventSink:
         self._bus.publish(ShiftEventsAdded(self.shift_id, batch))
         self._flushed.set()
 
-    def _write_log(self, lines: list[bytes]) -> None:
+    def _write_log(self, lines: list[str]) -> None:
         if self._log is None:
             return
         try:
-            self._log.write(b"\n".join(lines) + b"\n")
+            self._log.write(("\n".join(lines) + "\n").encode())
             self._log.flush()
         except OSError as exc:
             log.error("cannot write agent.log of %s: %s", self.shift_id, exc)
