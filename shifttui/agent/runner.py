@@ -110,6 +110,8 @@ class ShiftRun:
         self._reader_error: BaseException | None = None
         self._stopping_since: float | None = None
         self._budget_warned = False
+        # Below this nothing about the budget needs saying (the warning is at 80 %).
+        self._budget_warn_at = 0.8 * project.policy.max_budget_usd
         self._last_progress = 0.0
         self._loop = asyncio.get_running_loop()
         self._side_tasks: set[asyncio.Task[None]] = set()
@@ -392,10 +394,13 @@ class ShiftRun:
             self._queue.put_nowait(_EOF)
 
     def _process(self, message: object) -> None:
+        # Runs for every message of the agent: the common case (an assistant message) first.
         changed = False
-        if isinstance(message, AssistantMessage):
-            self.model = message.model or self.model
-            changed = self.cost.on_assistant(message.message_id, message.model, message.usage)
+        if type(message) is AssistantMessage:
+            model = message.model
+            if model:
+                self.model = model
+            changed = self.cost.on_assistant(message.message_id, model, message.usage)
         elif isinstance(message, ResultMessage):
             self.cost.on_result(message.total_cost_usd, message.usage, message.num_turns)
             self.session_id = message.session_id or self.session_id
@@ -404,16 +409,18 @@ class ShiftRun:
             data = message.data or {}
             self.session_id = data.get("session_id") or self.session_id
             self.model = data.get("model") or self.model
+        add, remember = self.sink.add, self.transcript.add
         for kind, summary, payload in normalize(message):
-            self.sink.add(kind, summary, payload)
-            self.transcript.add(kind, summary, payload)
+            add(kind, summary, payload)
+            remember(kind, summary, payload)
         if self.handoff_at is not None and self._stopping_since is None and isinstance(
             message, AssistantMessage
         ) and any(isinstance(b, ToolUseBlock) for b in message.content):
             # Work after the handoff is not wanted (and costs money).
             self._spawn(self._interrupt())
         if changed:
-            self._check_budget()
+            if self.cost.cost_usd >= self._budget_warn_at:
+                self._check_budget()
             self.publish_progress()
 
     def _check_budget(self) -> None:

@@ -32,6 +32,7 @@ class EventSink:
         self._store = store
         self._bus = bus
         self._clock = clock
+        self._now = clock.now
         self._seq = start_seq
         self._pending: list[ShiftEvent] = []
         self._wake = asyncio.Event()
@@ -57,10 +58,12 @@ class EventSink:
         self, kind: EventKind, summary: str, payload: dict[str, Any] | None = None
     ) -> ShiftEvent:
         self._seq += 1
-        event = ShiftEvent(self.shift_id, self._seq, self._clock.now(), kind, summary,
-                           payload or {})
-        self._pending.append(event)
-        self._wake.set()
+        event = ShiftEvent(self.shift_id, self._seq, self._now(), kind, summary,
+                           {} if payload is None else payload)
+        pending = self._pending
+        if not pending:
+            self._wake.set()  # the first since the last flush: later ones find it set
+        pending.append(event)
         return event
 
     async def _run(self) -> None:
