@@ -17,6 +17,7 @@ from benchmarks.common import add_project, fake_cli, parser, report, workdir
 from benchmarks.tuikit import main_screen, until
 from shifttui.config import Home, Settings
 from shifttui.models import ShiftStatus
+from shifttui.runtime import settle_gc
 
 
 async def bare_sdk(cli: Path, cwd: Path, count: int) -> tuple[float, int]:
@@ -46,6 +47,7 @@ async def supervisor(root: Path, cli: Path, count: int) -> tuple[float, int]:
     await add_project(home, root, "flood", "flood", {"SHIFTTUI_FAKE_COUNT": str(count)})
     store = await Store.open(home.db_path)
     sup = Supervisor(store, home, Settings(), cli_path=str(cli))
+    settle_gc()  # as `shifttui run` and `daemon` do once started (the app does it too)
     try:
         start = time.perf_counter()
         shift = await sup.start_shift("flood")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from agent_support import Harness, wait_pid_gone
 
+from shifttui.agent.process import OUTPUT_PIPE_BYTES
 from shifttui.bus import (
     QuestionAsked,
     QuestionClosed,
@@ -84,6 +87,19 @@ async def _start_slow(harness: Harness, scenario: str = "slow", **policy: object
     await harness.wait_for(lambda ev: isinstance(ev, ShiftEventsAdded) and any(
         e.kind is EventKind.TEXT for e in ev.events))
     return shift
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+async def test_the_agents_output_pipe_holds_a_megabyte(harness: Harness) -> None:
+    """So the agent writes on while the app is busy for a moment (64 KB by default)."""
+    shift = await _start_slow(harness)
+    pid = harness.supervisor._runs[shift.id].agent_pid
+    fd = os.open(f"/proc/{pid}/fd/1", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert fcntl.fcntl(fd, 1032) == OUTPUT_PIPE_BYTES  # F_GETPIPE_SZ
+    finally:
+        os.close(fd)
+    await harness.supervisor.abandon(shift.id, "done looking")
 
 
 async def test_abandon_mid_stream_stops_the_agent_within_a_second(harness: Harness) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
+import sys
 
 from claude_agent_sdk import ClaudeSDKClient
 
@@ -20,6 +23,30 @@ def agent_pid(client: ClaudeSDKClient | None) -> int | None:
     process = getattr(transport, "_process", None)
     pid = getattr(process, "pid", None)
     return int(pid) if isinstance(pid, int) else None
+
+
+# Linux: how much of the agent's output may wait in the pipe (the default is 64 KB, about 130
+# messages). The app stops reading for a moment now and then (a screen layout, a collection, a
+# batch of events to store); with 64 KB the agent then waits too, with 1 MB it writes on.
+_F_SETPIPE_SZ = 1031
+OUTPUT_PIPE_BYTES = 1 << 20
+
+
+def widen_output_pipe(pid: int | None) -> int | None:
+    """Give the agent's stdout pipe OUTPUT_PIPE_BYTES (best effort: Linux, and within the
+    system's pipe-max-size); returns the new size, or None when it could not."""
+    if not pid or not sys.platform.startswith("linux"):
+        return None
+    try:
+        fd = os.open(f"/proc/{pid}/fd/1", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        return fcntl.fcntl(fd, _F_SETPIPE_SZ, OUTPUT_PIPE_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 async def close_client(client: ClaudeSDKClient, pid: int | None) -> None:

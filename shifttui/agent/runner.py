@@ -35,7 +35,7 @@ from shifttui.agent.guards import Guard
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
 from shifttui.agent.options import build_options
-from shifttui.agent.process import agent_pid, close_client
+from shifttui.agent.process import agent_pid, close_client, widen_output_pipe
 from shifttui.agent.sink import EventSink
 from shifttui.agent.tools import build_server
 from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
@@ -250,6 +250,7 @@ class ShiftRun:
             kind, text = classify_exception(exc, self.stderr_tail)
             return Ending("failed", f"Claude Code failed to start: {text}", kind)
         self.agent_pid = agent_pid(self.client)
+        widen_output_pipe(self.agent_pid)
         self.phase = "working"
         self.sink.add(EventKind.INFO, f"agent started (pid {self.agent_pid})",
                       {"pid": self.agent_pid})

@@ -12,7 +12,7 @@ from shifttui.bus import Bus, ShiftEventsAdded
 from shifttui.clock import Clock
 from shifttui.models import EventKind, ShiftEvent
 from shifttui.store import Store
-from shifttui.store.events import encode_events
+from shifttui.store.events import EncodedEvents, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class EventSink:
         self._now = clock.now
         self._seq = start_seq
         self._pending: list[ShiftEvent] = []
+        self._encoded = EncodedEvents([], [])  # the pending events' log lines and rows
         self._wake = asyncio.Event()
         self._hurry = asyncio.Event()  # flush now: closing, or the backlog is full
         self._flushed = asyncio.Event()
@@ -64,6 +65,9 @@ class EventSink:
         if not pending:
             self._wake.set()  # the first since the last flush: later ones find it set
         pending.append(event)
+        # Serialised now, not at the flush: encoding a whole batch at once held the event loop
+        # for 5-20 ms, long enough for the agent's output pipe to fill and the agent to wait.
+        encode_event(event, self._encoded)
         return event
 
     async def _run(self) -> None:
@@ -101,8 +105,8 @@ class EventSink:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        # Each event is serialised once, for the log line and the database row alike.
-        encoded = encode_events(batch)
+        # Each event was serialised once, for the log line and the database row alike.
+        encoded, self._encoded = self._encoded, EncodedEvents([], [])
         self._write_log(encoded.lines)
         if not self._storage_failed:
             try:

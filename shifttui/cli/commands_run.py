@@ -12,6 +12,7 @@ from shifttui.bus import BusEvent, Notice, ShiftEventsAdded
 from shifttui.cli.base import Ctx, print_json_line
 from shifttui.cli.fmt import clock_time, cost, duration
 from shifttui.models import ShiftEvent, ShiftStatus
+from shifttui.runtime import settle_gc
 
 EXIT_CODES = {
     ShiftStatus.COMPLETED: 0,
@@ -51,6 +52,7 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
             sys.stderr.write(f"shifttui: {event.title}: {event.message}\n")
 
     supervisor.bus.subscribe(show)
+    settle_gc()
     shift = await supervisor.start_shift(args.name, reason=args.reason)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[object]] = []

@@ -11,6 +11,7 @@ import sys
 from shifttui.bus import Bus, BusEvent, Notice
 from shifttui.cli.base import Ctx
 from shifttui.models import Decision
+from shifttui.runtime import settle_gc
 from shifttui.scheduler import Scheduler
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease
@@ -60,6 +61,7 @@ async def cmd_daemon(args: argparse.Namespace, ctx: Ctx) -> int:
     from shifttui.supervisor import Supervisor  # the SDK is heavy: only when needed
 
     supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock, bus=bus)
+    settle_gc()
 
     def stamp() -> str:
         return ctx.clock.now().astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC
 from typing import NamedTuple
@@ -42,62 +43,55 @@ class EncodedEvents(NamedTuple):
 
 def encode_events(events: Sequence[ShiftEvent]) -> EncodedEvents:
     """Each event's line is one compact JSON object (seq, ts, kind, summary, payload); the
-    payload's JSON text is made once, for the line and the row.
+    payload's JSON text is made once, for the line and the row."""
+    batch = EncodedEvents([], [])
+    for e in events:
+        encode_event(e, batch)
+    return batch
+
+
+def encode_event(e: ShiftEvent, into: EncodedEvents) -> None:
+    """Add one event's line and row to `into` (see encode_events).
 
     This runs for every event of a flood, so it is written for speed: the line is assembled
     from pieces already made (a dict with an orjson.Fragment took twice as long), and the
     timestamp text of `ts` is inlined."""
-    lines: list[str] = []
-    values: list[object] = []
-    line, value = lines.append, values.extend
-    cache = db_module.second_cache
+    t = e.ts
+    if t.tzinfo is not UTC:
+        stamp = ts(t)
+    else:
+        cache = db_module.second_cache
+        second = (t.year, t.month, t.day, t.hour, t.minute, t.second)
+        if second != cache[0]:
+            cache = db_module.second_cache = (second, t.strftime("%Y-%m-%dT%H:%M:%S."))
+        stamp = f"{cache[1]}{t.microsecond:06d}Z"
+    summary = e.summary
     try:
-        for e in events:
-            t = e.ts
-            if t.tzinfo is not UTC:
-                stamp = ts(t)
-            else:
-                second = (t.year, t.month, t.day, t.hour, t.minute, t.second)
-                if second != cache[0]:
-                    cache = (second, t.strftime("%Y-%m-%dT%H:%M:%S."))
-                stamp = f"{cache[1]}{t.microsecond:06d}Z"
-            payload = _dumps(e.payload, default=str, option=_OPTIONS).decode()
-            kind = e.kind.value  # an identifier: nothing to escape
-            summary = e.summary
-            line(f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{kind}",'
-                 f'"summary":{_dumps(summary).decode()},"payload":{payload}}}')
-            value((e.shift_id, e.seq, stamp, kind, summary, payload))
+        payload = _dumps(e.payload, default=str, option=_OPTIONS).decode()
+        summary_json = _dumps(summary).decode()
     except (TypeError, orjson.JSONEncodeError):
-        return _encode_safely(events)
-    db_module.second_cache = cache
-    return EncodedEvents(lines, values)
-
-
-def _encode_safely(events: Sequence[ShiftEvent]) -> EncodedEvents:
-    """What orjson refuses: a lone surrogate (the CLI escapes one from a broken file as
-    `\\ud800`, and json decodes it), an integer beyond 64 bits. The summary is display text: a
-    surrogate becomes "?". The payload keeps it, escaped (its text is ASCII)."""
-    lines: list[str] = []
-    values: list[object] = []
-    for e in events:
-        stamp = ts(e.ts)
-        summary = e.summary.encode("utf-8", "replace").decode()
+        # What orjson refuses: a lone surrogate (the CLI escapes one from a broken file as
+        # `\\ud800`, and json decodes it), an integer beyond 64 bits. The summary is display
+        # text: a surrogate becomes "?". The payload keeps it, escaped (its text is ASCII).
+        summary = summary.encode("utf-8", "replace").decode()
         payload = json.dumps(e.payload, separators=(",", ":"), default=str)
-        lines.append(f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{e.kind.value}",'
-                     f'"summary":{json.dumps(summary)},"payload":{payload}}}')
-        values.extend((e.shift_id, e.seq, stamp, e.kind.value, summary, payload))
-    return EncodedEvents(lines, values)
+        summary_json = json.dumps(summary)
+    kind = e.kind.value  # an identifier: nothing to escape
+    into.lines.append(f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{kind}",'
+                      f'"summary":{summary_json},"payload":{payload}}}')
+    into.values.extend((e.shift_id, e.seq, stamp, kind, summary, payload))
 
 
 _COLUMNS = 6
-# Rows per INSERT statement: a multi-row VALUES binds all its parameters in one call and runs
-# with the GIL released. executemany of single rows released and re-took the GIL per row,
-# stalling the event loop's thread once per event during a flood (and cost 2x the CPU).
-# 64 rows = 384 parameters, under SQLite's oldest limit of 999.
-_CHUNK = 64
+# Rows per INSERT statement. A multi-row VALUES binds all its parameters in one call and runs
+# with the GIL released; executemany of single rows released and re-took the GIL per row. Every
+# statement is one more time the SQLite thread waits (up to 5 ms, the interpreter's switch
+# interval) for the GIL held by the busy event loop, so statements are as large as SQLite allows:
+# 32,766 parameters since 3.32, 999 before.
+_CHUNK = 500 if sqlite3.sqlite_version_info >= (3, 32, 0) else 160
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _insert_sql(rows: int) -> str:
     return ("INSERT OR IGNORE INTO events (shift_id, seq, ts, kind, summary, payload) VALUES "
             + ",".join(["(?,?,?,?,?,?)"] * rows))
@@ -115,25 +109,13 @@ class Events:
         """Store a batch made by `encode_events` (the event sink makes it once for agent.log and
         the database alike); one transaction."""
         values = batch.values
-        rows = len(values) // _COLUMNS
-        if not rows:
-            return
         step = _CHUNK * _COLUMNS
-        full = rows - rows % _CHUNK
+        if not values:
+            return
         async with self._db.write() as tx:
-            if full:
-                await tx.executemany(_insert_sql(_CHUNK),
-                                     [values[i:i + step] for i in range(0, full * _COLUMNS, step)])
-            # The rest in power-of-two statements: a handful of distinct statements to cache.
-            start, left = full, rows - full
-            size = _CHUNK // 2
-            while left:
-                if left >= size:
-                    await tx.execute(_insert_sql(size),
-                                     values[start * _COLUMNS:(start + size) * _COLUMNS])
-                    start += size
-                    left -= size
-                size //= 2
+            for i in range(0, len(values), step):
+                chunk = values[i:i + step]
+                await tx.execute(_insert_sql(len(chunk) // _COLUMNS), chunk)
 
     async def read(self, shift_id: str, start_seq: int = 0, limit: int = 1000) -> list[ShiftEvent]:
         rows = await self._db.fetchall(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime
 from typing import ClassVar
 
@@ -23,6 +22,7 @@ from shifttui.bus import (
 )
 from shifttui.models import Shift
 from shifttui.review import unreviewed_count
+from shifttui.runtime import settle_gc
 from shifttui.scheduling.views import SchedulerState, scheduler_state
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
@@ -37,7 +37,6 @@ TICK_S = 1.0
 # The lease and the day's spending are read this often for the header (another process may
 # take the lease or spend at any time).
 SCHEDULER_REFRESH_S = 2.0
-GC_YOUNG_THRESHOLD = 10_000
 COLUMNS = [
     ("st", " "), ("name", "Project"), ("schedule", "Schedule"), ("limits", "Limits"),
     ("last", "Last shift"), ("fails", "Fails"), ("paused", "Paused"),
@@ -82,15 +81,7 @@ class MainScreen(ProjectActions):
         return self.query_one("#projects", DataTable)
 
     def on_mount(self) -> None:
-        # Everything alive now (imported modules, pydantic and SDK schemas, the app's widgets) lives
-        # as long as the app: keep it out of the cyclic collector. Without this, each full
-        # collection rescanned those ~150,000 objects and stalled the app 100-150 ms while
-        # shifts streamed (the lag benchmark's p99). A flood also keeps tens of thousands of
-        # events in flight (waiting for SQLite): collecting the young generation every 10,000
-        # allocations instead of 700 makes the full collections that scan them ~14x rarer. Almost
-        # all of our garbage is freed by reference counting, not by these collections.
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        settle_gc()  # start-up is done: see shifttui.runtime
         for key, label in COLUMNS:
             self.table.add_column(label, key=key)
         self.table.focus()

@@ -37,7 +37,7 @@ TAIL_EVENTS = 200
 MIN_TAIL = 24
 # After a burst (a flush that could not show everything) the next write waits this long: each
 # write repaints the log, and a flood repainted 20 times a second is unreadable anyway.
-BURST_FLUSH_S = 0.25
+BURST_FLUSH_S = 0.5
 
 
 class FollowLog(RichLog):
