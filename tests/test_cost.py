@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shifttui.agent.cost import CostTracker, estimate_cost, price_for
+from shifttui.agent.cost import RECENT_IDS, CostTracker, estimate_cost, price_for
 
 
 def test_same_message_id_counts_once_latest_usage_wins() -> None:
@@ -39,3 +39,17 @@ def test_price_table_by_family() -> None:
     assert price_for("claude-haiku-4-5") == (1.0, 5.0)
     assert price_for("claude-opus-4-1") == (15.0, 75.0)
     assert price_for(None) == price_for("something-new")
+
+
+def test_a_long_turn_remembers_few_ids_and_loses_no_cost() -> None:
+    """A flood of 10,000 messages in one turn: the figures are exact, the memory bounded."""
+    tracker = CostTracker()
+    usage = {"input_tokens": 1000, "output_tokens": 100}
+    for i in range(10_000):
+        assert tracker.on_assistant(f"msg_{i}", "claude-sonnet-4-5", usage)
+        # The blocks of one response repeat its id right away: still counted once.
+        assert not tracker.on_assistant(f"msg_{i}", "claude-sonnet-4-5", usage)
+    assert tracker.cost_usd == pytest.approx(10_000 * estimate_cost("claude-sonnet-4-5", usage))
+    assert tracker.tokens == (10_000_000, 1_000_000)
+    assert tracker.turns == 10_000
+    assert len(tracker._turn_usage) <= RECENT_IDS

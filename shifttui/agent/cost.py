@@ -19,6 +19,7 @@ _PRICES: list[tuple[str, tuple[float, float]]] = [
     ("haiku", (0.8, 4.0)),
 ]
 _DEFAULT_PRICE = (3.0, 15.0)
+RECENT_IDS = 256
 
 
 @functools.lru_cache(maxsize=64)  # asked once per assistant message, for a handful of models
@@ -61,7 +62,9 @@ class CostTracker:
 
     The real CLI sends each content block of one API response as its own message with the same
     message id, so usage is de-duplicated by id (the latest usage of an id wins). Running sums
-    keep every update O(1): a flood of messages must not cost quadratic time.
+    keep every update O(1): a flood of messages must not cost quadratic time. Only the latest
+    RECENT_IDS ids are remembered (the blocks of one response arrive together): a turn of
+    200,000 messages held ~40 MB of ids otherwise. A forgotten id's figures stay in the sums.
     """
 
     settled_cost: float = 0.0
@@ -69,6 +72,7 @@ class CostTracker:
     settled_out: int = 0
     settled_turns: int = 0
     _turn_usage: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    _turn_messages: int = 0
     _turn_cost: float = 0.0
     _turn_in: int = 0
     _turn_out: int = 0
@@ -77,7 +81,7 @@ class CostTracker:
     def on_assistant(self, message_id: str | None, model: str | None,
                      usage: dict[str, Any] | None) -> bool:
         """Record one assistant message; True when the figures changed."""
-        key = message_id or f"anon-{len(self._turn_usage)}"
+        key = message_id or f"anon-{self._turn_messages}"
         turn_usage = self._turn_usage
         if usage is None:
             if key in turn_usage:
@@ -103,6 +107,10 @@ class CostTracker:
             self._turn_cost -= old[0]
             self._turn_in -= old[1]
             self._turn_out -= old[2]
+        else:
+            self._turn_messages += 1
+            if len(turn_usage) >= RECENT_IDS:
+                del turn_usage[next(iter(turn_usage))]  # the oldest
         turn_usage[key] = entry
         self._turn_cost += entry[0]
         self._turn_in += entry[1]
@@ -126,6 +134,7 @@ class CostTracker:
             self.settled_cost += self._turn_cost
         self.settled_turns += num_turns
         self._turn_usage.clear()
+        self._turn_messages = 0
         self._turn_cost = 0.0
         self._turn_in = self._turn_out = 0
 
@@ -139,4 +148,4 @@ class CostTracker:
 
     @property
     def turns(self) -> int:
-        return self.settled_turns + len(self._turn_usage)
+        return self.settled_turns + self._turn_messages
