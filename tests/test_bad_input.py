@@ -20,6 +20,7 @@ from shifttui.config import Home
 from shifttui.errors import InvalidInput
 from shifttui.models import EventKind, FailureKind, ShiftStatus
 from shifttui.store import Store
+from shifttui.tui.screens.project_form import check_path
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -157,6 +158,22 @@ def test_hostile_policy_values_never_crash_or_get_saved(
         lines = [line for line in err.splitlines() if line.strip()]
         assert len(lines) == 1, err
     _stored_policy_is_valid(cli_home)
+
+
+@pytest.mark.parametrize("flag", ["--add-dir", "--context-file", "--on-change"])
+def test_a_path_too_long_for_the_system_is_one_line(
+        cli_home: Path, capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    """Python 3.11's Path.is_dir() raises for ENAMETOOLONG; hypothesis found it once."""
+    code = _cli("--home", str(cli_home), "project", "set", "p", f"{flag}={'a' * 5000}")
+    out, err = capsys.readouterr()
+    assert code in (0, 2) and "Traceback" not in err + out
+    assert code == 0 or len([line for line in err.splitlines() if line.strip()]) == 1
+    _stored_policy_is_valid(cli_home)
+
+
+def test_the_form_says_a_path_too_long_is_not_there() -> None:
+    path, message = check_path("/" + "a" * 5000)
+    assert path is None and "does not exist" in message
 
 
 @settings(max_examples=40, deadline=None,

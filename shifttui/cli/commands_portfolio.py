@@ -9,6 +9,7 @@ from pathlib import Path
 from shifttui.cli.base import Ctx
 from shifttui.cli.commands_review import write_text
 from shifttui.errors import InvalidInput
+from shifttui.paths import is_dir
 from shifttui.portfolio import export_portfolio, import_portfolio
 
 
@@ -68,7 +69,7 @@ async def cmd_import(args: argparse.Namespace, ctx: Ctx) -> int:
         parts.append("updated " + ", ".join(projects[i].name for i in result.updated))
     print(f"imported from {source}: " + ("; ".join(parts) if parts else "no projects in it"))
     for pid in [*result.added, *result.updated]:
-        if not Path(projects[pid].path).is_dir():
+        if not is_dir(Path(projects[pid].path)):
             print(f"note: {projects[pid].name}: {projects[pid].path} is not a directory here "
                   "yet; shifts on it fail until it is")
     return 0

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from shifttui.errors import InvalidInput
 from shifttui.models import DEFAULT_DENY, PermissionMode, Policy, first_error
+from shifttui.paths import is_dir
 
 
 class _Unset:
@@ -231,7 +232,7 @@ def parse_mcp_servers(value: str) -> dict[str, Any]:
 
 def _directory(value: str, flag: str) -> str:
     path = Path(value).expanduser().resolve()
-    if not path.is_dir():
+    if not is_dir(path):
         raise InvalidInput(f"{flag} {value}: no such directory")
     return str(path)
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from shifttui.models import slugify, validate_project_name
+from shifttui.paths import exists, is_dir
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ def check_path(raw: str) -> tuple[Path | None, str]:
         path = path.resolve()
     except OSError as exc:
         return None, f"✗ cannot resolve: {exc.strerror}"
-    if not path.exists():
+    if not exists(path):
         return None, f"✗ {path} does not exist"
-    if not path.is_dir():
+    if not is_dir(path):
         return None, f"✗ {path} is not a directory"
-    if (path / ".git").exists():
+    if exists(path / ".git"):
         return path, "✓ directory, git repository"
     return path, "✓ directory, not a git repository (shifts work, without git history)"
 
