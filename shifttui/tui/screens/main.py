@@ -186,7 +186,9 @@ class MainScreen(ProjectActions):
             # Right-aligned when it fits; otherwise it follows (and the bar cuts it).
             text.append(" " * max(2, room - text.cell_len - right.cell_len))
             text.append_text(right)
-        self.query_one("#title-bar", Label).update(text)
+        # One line, full width (app.tcss): a new text never needs a layout of the whole screen
+        # (each one took 15-30 ms while shifts streamed: the lag benchmark's worst stalls).
+        self.query_one("#title-bar", Label).update(text, layout=False)
 
     def current_project_id(self) -> str | None:
         if not self.rows:
