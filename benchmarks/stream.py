@@ -10,6 +10,7 @@ machine. Targets: b/a ≥ 0.8, c/a ≥ 0.6.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from pathlib import Path
 
@@ -103,6 +104,13 @@ async def main_async(count: int, repeat: int, as_json: bool, skip_tui: bool) -> 
                 print(f"(c) TUI:        {count} flood messages ({c_n} lines shown) in {c_s:.2f} s")
     a, b = count / min(times["a"]), count / min(times["b"])
     c = count / min(times["c"]) if times["c"] else float("nan")
+    # Also the median of each round's own ratio: a and b of one round ran back to back, on the
+    # same machine weather, so this moves less than the best-of ratio when the host is busy.
+    for name, key in (("b/a", "b"), ("c/a", "c")):
+        if times[key]:
+            rounds = [x / y for x, y in zip(times["a"], times[key], strict=True)]
+            print(f"{name} per round: {', '.join(f'{r:.2f}' for r in rounds)}; "
+                  f"median {statistics.median(rounds):.3f}")
     report(
         {"sdk_msgs_per_s": a, "supervisor_msgs_per_s": b, "tui_msgs_per_s": c,
          "supervisor_ratio": b / a, "tui_ratio": c / a},
