@@ -6,11 +6,11 @@ import asyncio
 import os
 import re
 import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from git_support import git, git_identity  # noqa: F401  (autouse fixture)
 
 from shifttui import git as git_mod
 from shifttui.clock import FakeClock
@@ -30,24 +30,6 @@ from shifttui.procs import process_token
 from shifttui.store import Store
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture(autouse=True)
-def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Commits need an author; the user's own git config must not leak in."""
-    for var in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{var}_NAME", "Shift Tester")
-        monkeypatch.setenv(f"GIT_{var}_EMAIL", "tester@example.invalid")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    # tmp dirs live under a directory that may itself be inside some repository
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=20
-    ).stdout
 
 
 def commit_all(cwd: Path, message: str) -> None:

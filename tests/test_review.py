@@ -4,11 +4,11 @@ and the rating's note reaching the next shift's context."""
 from __future__ import annotations
 
 import os
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from git_support import git, git_identity  # noqa: F401  (autouse fixture)
 
 from shifttui.clock import FakeClock
 from shifttui.context import build_context, render_prompt
@@ -29,21 +29,6 @@ from shifttui.store import Store
 
 pytestmark = pytest.mark.timeout(30)
 MIN = timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for var in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{var}_NAME", "Shift Tester")
-        monkeypatch.setenv(f"GIT_{var}_EMAIL", "tester@example.invalid")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          timeout=20).stdout.strip()
 
 
 def commit_all(cwd: Path, message: str) -> str:
