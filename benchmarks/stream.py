@@ -4,7 +4,8 @@
 normalised, stored in SQLite, appended to agent.log), (c) the TUI headless (`App.run_test`) with the
 live pane showing the shift. All three read the same fake CLI flood; each figure is the flood size
 over the wall time from connecting to the end of the turn/shift, so b/a and c/a hold on a noisy
-machine. Targets: b/a ≥ 0.8, c/a ≥ 0.6.
+machine. Targets: b/a ≥ 0.8, c/a ≥ 0.6. (a) and (b) run on the event loop `shifttui run` uses
+(uvloop where installed, see shifttui.runtime), (c) on asyncio as the app does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from benchmarks.common import add_project, fake_cli, parser, report, workdir
 from benchmarks.tuikit import main_screen, until
 from shifttui.config import Home, Settings
 from shifttui.models import ShiftStatus
-from shifttui.runtime import settle_gc
+from shifttui.runtime import headless_runner, settle_gc
 
 
 async def bare_sdk(cli: Path, cwd: Path, count: int) -> tuple[float, int]:
@@ -82,26 +83,32 @@ async def tui(root: Path, cli: Path, count: int) -> tuple[float, int]:
         return elapsed, pane.lines_written
 
 
-async def main_async(count: int, repeat: int, as_json: bool, skip_tui: bool) -> None:
-    """Runs a, b, c in turn `repeat` times and keeps each one's best: other load on the machine
-    only ever makes a run slower, so the fastest run is the least disturbed one."""
+def measure(count: int, repeat: int, skip_tui: bool) -> dict[str, list[float]]:
+    """Runs a, b, c in turn `repeat` times, each in its own event loop: (a) and (b) on the loop
+    `shifttui run` uses (uvloop where installed), (c) on asyncio like the app. Other load on the
+    machine only ever makes a run slower, so the fastest run is the least disturbed one."""
+    headless = headless_runner()
     times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
     with workdir("stream") as root:
         cli = fake_cli(root)
         cwd = root / "bare"
         cwd.mkdir()
-        await bare_sdk(cli, cwd, 100)  # warm the page cache and imports
+        headless(bare_sdk(cli, cwd, 100))  # warm the page cache and imports
         for i in range(repeat):
-            a_s, a_n = await bare_sdk(cli, cwd, count)
+            a_s, a_n = headless(bare_sdk(cli, cwd, count))
             times["a"].append(a_s)
             print(f"(a) bare SDK:   {count} flood messages ({a_n} received) in {a_s:.2f} s")
-            b_s, b_n = await supervisor(root / f"b{i}", cli, count)
+            b_s, b_n = headless(supervisor(root / f"b{i}", cli, count))
             times["b"].append(b_s)
             print(f"(b) supervisor: {count} flood messages ({b_n} events stored) in {b_s:.2f} s")
             if not skip_tui:
-                c_s, c_n = await tui(root / f"c{i}", cli, count)
+                c_s, c_n = asyncio.run(tui(root / f"c{i}", cli, count))
                 times["c"].append(c_s)
                 print(f"(c) TUI:        {count} flood messages ({c_n} lines shown) in {c_s:.2f} s")
+    return times
+
+
+def summarise(times: dict[str, list[float]], count: int, as_json: bool) -> None:
     a, b = count / min(times["a"]), count / min(times["b"])
     c = count / min(times["c"]) if times["c"] else float("nan")
     # Also the median of each round's own ratio: a and b of one round ran back to back, on the
@@ -125,7 +132,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
     p.add_argument("--skip-tui", action="store_true", help="measure (a) and (b) only")
     args = p.parse_args()
-    asyncio.run(main_async(args.count, args.repeat, args.json, args.skip_tui))
+    summarise(measure(args.count, args.repeat, args.skip_tui), args.count, args.json)
 
 
 if __name__ == "__main__":
