@@ -23,7 +23,7 @@ TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 # (the second, its text): one tuple, replaced whole, so a reader in another thread never pairs
 # one second with another's text.
-second_cache: tuple[tuple[int, ...], str] = ((), "")
+_second_cache: tuple[tuple[int, ...], str] = ((), "")
 
 
 def ts(value: datetime) -> str:
@@ -32,15 +32,15 @@ def ts(value: datetime) -> str:
     The same text as strftime(TS_FORMAT). Every stored event needs one, and a flood's events
     share their second: its text is made once and only the microseconds are formatted (a third
     of isoformat's cost)."""
-    global second_cache
+    global _second_cache
     if value.tzinfo is not UTC:
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
         value = value.astimezone(UTC)
     second = (value.year, value.month, value.day, value.hour, value.minute, value.second)
-    cached = second_cache
+    cached = _second_cache
     if second != cached[0]:
-        cached = second_cache = (second, value.strftime("%Y-%m-%dT%H:%M:%S."))
+        cached = _second_cache = (second, value.strftime("%Y-%m-%dT%H:%M:%S."))
     return f"{cached[1]}{value.microsecond:06d}Z"
 
 

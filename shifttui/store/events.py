@@ -6,14 +6,12 @@ import functools
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC
 from typing import NamedTuple
 
 import aiosqlite
 import orjson
 
 from shifttui.models import EventKind, ShiftEvent
-from shifttui.store import db as db_module
 from shifttui.store.db import Database, loads, parse_ts, ts
 
 _dumps = orjson.dumps
@@ -54,17 +52,8 @@ def encode_event(e: ShiftEvent, into: EncodedEvents) -> None:
     """Add one event's line and row to `into` (see encode_events).
 
     This runs for every event of a flood, so it is written for speed: the line is assembled
-    from pieces already made (a dict with an orjson.Fragment took twice as long), and the
-    timestamp text of `ts` is inlined."""
-    t = e.ts
-    if t.tzinfo is not UTC:
-        stamp = ts(t)
-    else:
-        cache = db_module.second_cache
-        second = (t.year, t.month, t.day, t.hour, t.minute, t.second)
-        if second != cache[0]:
-            cache = db_module.second_cache = (second, t.strftime("%Y-%m-%dT%H:%M:%S."))
-        stamp = f"{cache[1]}{t.microsecond:06d}Z"
+    from pieces already made (a dict with an orjson.Fragment took twice as long)."""
+    stamp = ts(e.ts)
     summary = e.summary
     try:
         payload = _dumps(e.payload, default=str, option=_OPTIONS).decode()
