@@ -75,7 +75,7 @@ def human_size(n: int) -> str:
 
 def normalize(message: object) -> list[Normalized]:
     """One SDK message becomes one or more events (one per content block)."""
-    if type(message) is AssistantMessage or isinstance(message, AssistantMessage):
+    if isinstance(message, AssistantMessage):
         return _assistant(message)
     if isinstance(message, UserMessage):
         return _user(message)
@@ -94,12 +94,10 @@ def _assistant(message: AssistantMessage) -> list[Normalized]:
     message_id, model, usage = message.message_id, message.model, message.usage
     base = {"message_id": message_id, "model": model, "usage": usage}
     for block in message.content:
-        if type(block) is TextBlock:  # most messages: built directly, not merged from `base`
+        if isinstance(block, TextBlock):  # most messages: built directly, not merged from base
             text = block.text
             out.append((EventKind.TEXT, one_line(text), {
                 "message_id": message_id, "model": model, "usage": usage, "text": text}))
-        elif isinstance(block, TextBlock):
-            out.append((EventKind.TEXT, one_line(block.text), {**base, "text": block.text}))
         elif isinstance(block, ThinkingBlock):
             out.append((EventKind.THINKING, one_line(block.thinking),
                         {**base, "thinking": block.thinking}))

@@ -397,7 +397,7 @@ class ShiftRun:
     def _process(self, message: object) -> None:
         # Runs for every message of the agent: the common case (an assistant message) first.
         changed = False
-        if type(message) is AssistantMessage:
+        if isinstance(message, AssistantMessage):
             model = message.model
             if model:
                 self.model = model
@@ -427,7 +427,7 @@ class ShiftRun:
     def _check_budget(self) -> None:
         budget = self.project.policy.max_budget_usd
         cost = self.cost.cost_usd
-        if not self._budget_warned and cost >= 0.8 * budget:
+        if not self._budget_warned and cost >= self._budget_warn_at:
             self._budget_warned = True
             self.bus.publish(Notice(
                 "budget_warning", f"{self.project.name}: 80% of the shift budget",
