@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,3 +26,13 @@ def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
                           timeout=20).stdout.strip()
+
+
+def hanging_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put a `git` first on PATH that sleeps for 30 s: shifttui must cut it off."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "git"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))

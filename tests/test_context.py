@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from git_support import git, git_identity  # noqa: F401  (autouse fixture)
+from git_support import git, git_identity, hanging_git  # noqa: F401  (autouse fixture)
 
 from shifttui import git as git_mod
 from shifttui.clock import FakeClock
@@ -215,12 +214,7 @@ async def test_git_that_hangs_is_cut_off(
     store: Store, project_dir: Path, tmp_path: Path, clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "git"
-    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    hanging_git(tmp_path, monkeypatch)
     monkeypatch.setattr(git_mod, "GIT_TIMEOUT_S", 0.3)
     project = await _add(store, project_dir, clock)
     ctx = await asyncio.wait_for(build_context(store, project, now=clock.now()), 10)

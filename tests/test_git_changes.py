@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from git_support import git, git_identity  # noqa: F401  (autouse fixture)
+from git_support import git, git_identity, hanging_git  # noqa: F401  (autouse fixture)
 
 from shifttui import git as git_mod
 from shifttui.git import git_changed_files, git_head
@@ -53,12 +52,7 @@ async def test_outside_a_work_tree_nothing_changed(repo: Path, tmp_path: Path) -
 async def test_a_hanging_git_costs_one_timeout(
     project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, since: str | None
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "git"
-    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    hanging_git(tmp_path, monkeypatch)
     monkeypatch.setattr(git_mod, "GIT_TIMEOUT_S", 0.5)
     start = time.monotonic()
     assert await git_changed_files(project_dir, since) == []
