@@ -31,7 +31,6 @@ class EventSink:
         self.shift_id = shift_id
         self._store = store
         self._bus = bus
-        self._clock = clock
         self._now = clock.now
         self._seq = start_seq
         self._pending: list[ShiftEvent] = []
