@@ -32,6 +32,7 @@ from shifttui.agent.endings import (
 )
 from shifttui.agent.failures import classify_exception, classify_result
 from shifttui.agent.guards import Guard
+from shifttui.agent.inbox import Inbox
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
 from shifttui.agent.options import build_options
@@ -380,13 +381,16 @@ class ShiftRun:
         # Messages are processed here, as they arrive; only what ends a turn goes to the turn
         # loop. Handing every message over woke a second task per message, which cost a flood
         # more than the processing itself.
+        # An Inbox hands over all waiting messages at once (see shifttui.agent.inbox).
+        inbox, process, sink, queue = Inbox(client), self._process, self.sink, self._queue
         try:
-            async for message in client.receive_messages():
-                self._process(message)
-                if self.sink.backlogged:
-                    await self.sink.wait_for_room()
-                if isinstance(message, ResultMessage):
-                    self._queue.put_nowait(message)
+            while batch := await inbox.next_batch():
+                for message in batch:
+                    process(message)
+                    if isinstance(message, ResultMessage):
+                        queue.put_nowait(message)
+                if sink.backlogged:
+                    await sink.wait_for_room()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

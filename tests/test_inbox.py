@@ -1,0 +1,181 @@
+"""The Inbox reads the SDK's queue in batches and keeps the meaning of receive_messages()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from claude_agent_sdk import (
+    AssistantMessage,
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    Message,
+    ResultMessage,
+    TextBlock,
+)
+
+from shifttui.agent.inbox import Inbox, _EagerSend
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def assistant(text: str) -> dict[str, Any]:
+    return {"type": "assistant", "message": {"model": "m", "content": [
+        {"type": "text", "text": text}]}}
+
+
+class _Query:
+    def __init__(self, size: int = 100) -> None:
+        self._message_send, self._message_receive = anyio.create_memory_object_stream[
+            dict[str, Any]](max_buffer_size=size)
+
+
+class _Client:
+    """What the Inbox reaches into: a connected client's query and its queue."""
+
+    def __init__(self, size: int = 100) -> None:
+        self._query = _Query(size)
+
+    async def receive_messages(self) -> Any:  # the public path, used only as a fallback
+        raise AssertionError("the Inbox should read the queue directly")
+        yield  # pragma: no cover
+
+
+def texts(batch: list[Message]) -> list[str]:
+    out = []
+    for m in batch:
+        assert isinstance(m, AssistantMessage)
+        block = m.content[0]
+        assert isinstance(block, TextBlock)
+        out.append(block.text)
+    return out
+
+
+async def test_waiting_messages_come_as_one_batch() -> None:
+    client = _Client()
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    assert inbox.direct
+    send = client._query._message_send
+    assert isinstance(send, _EagerSend)  # the SDK's reader puts without yielding
+    for i in range(5):
+        await send.send(assistant(f"m{i}"))
+    assert texts(await inbox.next_batch()) == [f"m{i}" for i in range(5)]
+    send.send_nowait({"type": "rate_limit_event_from_the_future"})  # parse_message skips it
+    send.send_nowait(assistant("m5"))
+    send.send_nowait({"type": "end"})
+    send.send_nowait(assistant("after the end"))
+    assert texts(await inbox.next_batch()) == ["m5"]
+    assert await inbox.next_batch() == []
+    assert await inbox.next_batch() == []
+
+
+async def test_an_empty_queue_is_waited_on() -> None:
+    client = _Client()
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    got: list[list[str]] = []
+
+    async def consume() -> None:
+        got.append(texts(await inbox.next_batch()))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(consume)
+        await anyio.wait_all_tasks_blocked()
+        assert got == []
+        await client._query._message_send.send(assistant("late"))
+    assert got == [["late"]]
+
+
+async def test_an_error_item_is_raised_after_the_messages_before_it() -> None:
+    client = _Client()
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    send = client._query._message_send
+    send.send_nowait(assistant("first"))
+    send.send_nowait({"type": "error", "exception": RuntimeError("CLI died")})
+    assert texts(await inbox.next_batch()) == ["first"]
+    with pytest.raises(RuntimeError, match="CLI died"):
+        await inbox.next_batch()
+    assert await inbox.next_batch() == []
+    # an error item without an exception object, as the SDK also sends them
+    client = _Client()
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    client._query._message_send.send_nowait({"type": "error", "error": "broken pipe"})
+    with pytest.raises(Exception, match="broken pipe"):
+        await inbox.next_batch()
+
+
+async def test_a_closed_queue_ends_the_stream() -> None:
+    client = _Client()
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    send = client._query._message_send
+    send.send_nowait(assistant("last"))
+    send.close()
+    assert texts(await inbox.next_batch()) == ["last"]
+    assert await inbox.next_batch() == []
+
+
+async def test_a_full_queue_makes_the_reader_wait() -> None:
+    client = _Client(size=2)
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    send = client._query._message_send
+    sent: list[int] = []
+
+    async def produce() -> None:
+        for i in range(5):
+            await send.send(assistant(f"m{i}"))
+            sent.append(i)
+
+    seen: list[str] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(produce)
+        await anyio.wait_all_tasks_blocked()
+        assert sent == [0, 1]  # the third put waits for room
+        while len(seen) < 5:
+            seen += texts(await inbox.next_batch())
+    assert seen == [f"m{i}" for i in range(5)]
+
+
+async def test_without_the_sdk_internals_it_reads_the_public_stream() -> None:
+    class Plain:
+        async def receive_messages(self) -> Any:
+            for i in range(3):
+                yield AssistantMessage([TextBlock(f"p{i}")], "m")
+
+    inbox = Inbox(Plain())  # type: ignore[arg-type]
+    assert not inbox.direct
+    seen = []
+    while batch := await inbox.next_batch():
+        seen += texts(batch)
+    assert seen == ["p0", "p1", "p2"]
+
+
+async def test_a_flood_from_the_fake_cli_arrives_whole_and_in_order(
+    fake_cli: Path, tmp_path: Path
+) -> None:
+    """Through the real SDK: the Inbox reads it directly (an SDK upgrade that moves its queue
+    shows up here) and sees what receive_messages() would: every line, in order, then the
+    result."""
+    count = 3000
+    options = ClaudeAgentOptions(
+        cli_path=str(fake_cli), cwd=str(tmp_path), setting_sources=[],
+        env={"SHIFTTUI_FAKE_SCENARIO": "flood", "SHIFTTUI_FAKE_COUNT": str(count)},
+    )
+    async with ClaudeSDKClient(options) as client:
+        inbox = Inbox(client)
+        assert inbox.direct
+        await client.query("Start.")
+        lines: list[str] = []
+        batches = 0
+        result = None
+        while result is None and (batch := await inbox.next_batch()):
+            batches += 1
+            for m in batch:
+                if isinstance(m, ResultMessage):
+                    result = m
+                elif isinstance(m, AssistantMessage):
+                    lines += [b.text for b in m.content if isinstance(b, TextBlock)]
+    assert result is not None and not result.is_error
+    flood = [t for t in lines if t.startswith("flood line")]
+    assert flood == [f"flood line {i + 1} of {count}" for i in range(count)]
+    assert batches < count / 4  # taken in batches, not one message per loop turn
