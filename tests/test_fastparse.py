@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 
 import pytest
@@ -48,3 +49,23 @@ def test_corrupt_json_raises_the_sdk_error(line: str) -> None:
     fastparse.install()
     with pytest.raises(CLIJSONDecodeError):
         fastparse._parse_line(line)
+
+
+def test_other_contexts_keep_the_sdk_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only clients connected where install() ran get orjson: a bare SDK client elsewhere in the
+    process (the benchmark's baseline) parses with the SDK's own parser."""
+    fastparse.install()
+    calls: list[str] = []
+    sdk = fastparse._sdk_parse
+    assert sdk is not None
+
+    def spy(line: str) -> dict[str, object] | None:
+        calls.append(line)
+        return sdk(line)
+
+    monkeypatch.setattr(fastparse, "_sdk_parse", spy)
+    line = '{"type": "assistant"}'
+    assert fastparse._parse_line(line) == {"type": "assistant"}
+    assert calls == []  # this context installed it: orjson answered
+    assert contextvars.Context().run(fastparse._parse_line, line) == {"type": "assistant"}
+    assert calls == [line]  # a fresh context: the SDK's parser answered

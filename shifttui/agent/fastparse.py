@@ -11,6 +11,11 @@ grammar are unchanged. One known difference: orjson reads an integer beyond 64 b
 (json keeps it exact); the CLI's messages carry such numbers only if the model writes one into a
 tool call's arguments, and then only shifttui's copy in the event payload is affected.
 
+The swap is scoped: the SDK's parser is a module function, but the replacement parses with orjson
+only for clients connected from a context where `install()` ran (the shift's task; the SDK's
+reader task inherits the context when connect() starts it). Any other client in the process, such
+as the bare-SDK loop `benchmarks/stream.py` measures against, gets the SDK's own parser.
+
 If the SDK no longer has the function (a new version), nothing is replaced: shifttui keeps
 working at the SDK's speed, and `tests/test_fastparse.py` says so.
 """
@@ -18,6 +23,7 @@ working at the SDK's speed, and `tests/test_fastparse.py` says so.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -26,11 +32,12 @@ LineParser = Callable[[str], "dict[str, Any] | None"]
 
 _HOOK = "_parse_stdout_line"
 _sdk_parse: LineParser | None = None
+_active: ContextVar[bool] = ContextVar("shifttui_fastparse", default=False)
 
 
 def _parse_line(line: str) -> dict[str, Any] | None:
     assert _sdk_parse is not None
-    if line[:1] == "{":
+    if line[:1] == "{" and _active.get():
         try:
             data = orjson.loads(line)
         except orjson.JSONDecodeError:
@@ -41,18 +48,19 @@ def _parse_line(line: str) -> dict[str, Any] | None:
 
 
 def install() -> bool:
-    """Replace the SDK's line parser (once; later calls do nothing). False if the SDK has no
-    such function any more."""
+    """Parse with orjson for the clients connected from the current context (this task and the
+    tasks it starts); the SDK's line parser is replaced once. False if the SDK has no such
+    function any more."""
     global _sdk_parse
     from claude_agent_sdk._internal.transport import subprocess_cli
 
     current = getattr(subprocess_cli, _HOOK, None)
-    if current is _parse_line:
-        return True
-    if not callable(current):
-        return False
-    _sdk_parse = current
-    setattr(subprocess_cli, _HOOK, _parse_line)
+    if current is not _parse_line:
+        if not callable(current):
+            return False
+        _sdk_parse = current
+        setattr(subprocess_cli, _HOOK, _parse_line)
+    _active.set(True)
     return True
 
 
