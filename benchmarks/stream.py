@@ -4,8 +4,10 @@
 normalised, stored in SQLite, appended to agent.log), (c) the TUI headless (`App.run_test`) with the
 live pane showing the shift. All three read the same fake CLI flood; each figure is the flood size
 over the wall time from connecting to the end of the turn/shift, so b/a and c/a hold on a noisy
-machine. Targets: b/a ≥ 0.8, c/a ≥ 0.6. (a) and (b) run on the event loop `shifttui run` uses
-(uvloop where installed, see shifttui.runtime), (c) on asyncio as the app does.
+machine. (a) gets the SDK as shipped: shifttui's own line parser and queue reader
+(shifttui.agent.fastparse, shifttui.agent.inbox) apply only to the clients shifttui connects.
+Targets: b/a ≥ 0.8, c/a ≥ 0.6. (a) and (b) run on the event loop `shifttui run` uses (uvloop where
+installed, see shifttui.runtime), (c) on asyncio as the app does.
 """
 
 from __future__ import annotations
@@ -85,8 +87,7 @@ async def tui(root: Path, cli: Path, count: int) -> tuple[float, int]:
 
 def measure(count: int, repeat: int, skip_tui: bool) -> dict[str, list[float]]:
     """Runs a, b, c in turn `repeat` times, each in its own event loop: (a) and (b) on the loop
-    `shifttui run` uses (uvloop where installed), (c) on asyncio like the app. Other load on the
-    machine only ever makes a run slower, so the fastest run is the least disturbed one."""
+    `shifttui run` uses (uvloop where installed), (c) on asyncio like the app."""
     headless = headless_runner()
     times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
     with workdir("stream") as root:
@@ -109,19 +110,28 @@ def measure(count: int, repeat: int, skip_tui: bool) -> dict[str, list[float]]:
 
 
 def summarise(times: dict[str, list[float]], count: int, as_json: bool) -> None:
-    a, b = count / min(times["a"]), count / min(times["b"])
-    c = count / min(times["c"]) if times["c"] else float("nan")
-    # Also the median of each round's own ratio: a and b of one round ran back to back, on the
-    # same machine weather, so this moves less than the best-of ratio when the host is busy.
+    """The figures are medians over the rounds: messages/s from each run's median time, and each
+    ratio the median of the rounds' own ratios. A round's a, b and c ran back to back, in the
+    same machine weather, so their ratio is the comparison "in the same run" the benchmark is
+    for; the host's noise (5-20 % steal on the reference VM) moves single runs by ±30 %, and a
+    best-of ratio pairs the luckiest (a) with the luckiest (b) of different moments. The best-of
+    figures are printed too."""
+    med = statistics.median
+    rates = {k: count / med(v) if v else float("nan") for k, v in times.items()}
+    ratios: dict[str, float] = {}
     for name, key in (("b/a", "b"), ("c/a", "c")):
-        if times[key]:
-            rounds = [x / y for x, y in zip(times["a"], times[key], strict=True)]
-            print(f"{name} per round: {', '.join(f'{r:.2f}' for r in rounds)}; "
-                  f"median {statistics.median(rounds):.3f}")
+        if not times[key]:
+            ratios[key] = float("nan")
+            continue
+        rounds = [x / y for x, y in zip(times["a"], times[key], strict=True)]
+        ratios[key] = med(rounds)
+        print(f"{name} per round: {', '.join(f'{r:.2f}' for r in rounds)}; "
+              f"median {ratios[key]:.3f}; best-of {min(times['a']) / min(times[key]):.3f}")
     report(
-        {"sdk_msgs_per_s": a, "supervisor_msgs_per_s": b, "tui_msgs_per_s": c,
-         "supervisor_ratio": b / a, "tui_ratio": c / a},
-        [("b/a >= 0.8", b / a >= 0.8), ("c/a >= 0.6", c / a >= 0.6)],
+        {"sdk_msgs_per_s": rates["a"], "supervisor_msgs_per_s": rates["b"],
+         "tui_msgs_per_s": rates["c"], "supervisor_ratio": ratios["b"],
+         "tui_ratio": ratios["c"]},
+        [("b/a >= 0.8", ratios["b"] >= 0.8), ("c/a >= 0.6", ratios["c"] >= 0.6)],
         as_json,
     )
 
@@ -129,7 +139,8 @@ def summarise(times: dict[str, list[float]], count: int, as_json: bool) -> None:
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=20_000, help="flood size (default 20,000)")
-    p.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
+    p.add_argument("--repeat", type=int, default=5, help="rounds of a, b, c (default 5); "
+                   "the figures are medians over them")
     p.add_argument("--skip-tui", action="store_true", help="measure (a) and (b) only")
     args = p.parse_args()
     summarise(measure(args.count, args.repeat, args.skip_tui), args.count, args.json)
