@@ -9,7 +9,7 @@ import functools
 import logging
 import os
 import weakref
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from shifttui.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
@@ -33,6 +33,7 @@ from shifttui.models import (
     FailureKind,
     Handoff,
     HandoffInput,
+    Project,
     Shift,
     ShiftStatus,
     Trigger,
@@ -87,7 +88,7 @@ class Supervisor:
     ) -> Shift:
         """Claim and start a shift; returns the `running` row. Raises AlreadyRunning,
         LimitReached, NotFound, StateError (e.g. resume of a shift that is not interrupted)."""
-        from shifttui.context import build_context, protocol_text, render_prompt
+        from shifttui.context import check_prompt, protocol_text
         from shifttui.git import git_head
 
         proj = await self.store.projects.get(project)
@@ -95,6 +96,8 @@ class Supervisor:
             raise InvalidInput(f"project {proj.name}: path {proj.path} does not exist or is not "
                                "a directory (fix it with `shifttui project set --path`)")
         check_permission_mode(proj)
+        check_prompt(proj)  # a template that is not there is refused before anything is claimed
+        system_append = protocol_text()
         resume_session: str | None = None
         if resume_of is not None:
             old = await self.store.shifts.get(resume_of)
@@ -116,36 +119,20 @@ class Supervisor:
         try:
             now = self.clock.now()
             deadline = now + timedelta(minutes=proj.policy.max_duration_minutes)
-            # The context (git processes, files, history) is gathered while the start commit is
-            # read and the shift claimed: it does not depend on either, and a shift start waits
-            # for the sum otherwise. Its rows are read-only; the claimed shift is left out of it.
-            context_task = asyncio.ensure_future(build_context(self.store, proj, now=now))
-            try:
-                start_commit = await git_head(Path(proj.path))
-                shift = await self.store.shifts.claim(
-                    proj.id, trigger=trigger, now=now, deadline=deadline,
-                    owner_pid=os.getpid(), owner_token=self._token, model=proj.policy.model,
-                    reason=reason, parent_shift_id=resume_of, start_commit=start_commit,
-                )
-            except Exception:
-                with contextlib.suppress(Exception):  # its git processes end on their own
-                    await context_task
-                raise
-            except BaseException:
-                context_task.cancel()
-                raise
-            try:
-                context = await context_task
-                prompt = render_prompt(proj, context, now=now, deadline=deadline)
-                if resume_of is not None:
-                    prompt = RESUME_PROMPT + prompt
-                system_append = protocol_text()
-            except Exception as exc:
-                await self.store.shifts.fail(shift.id, FailureKind.AGENT_ERROR,
-                                             f"cannot prepare the shift: {exc}", self.clock.now())
-                raise
+            start_commit = await git_head(Path(proj.path))
+            shift = await self.store.shifts.claim(
+                proj.id, trigger=trigger, now=now, deadline=deadline,
+                owner_pid=os.getpid(), owner_token=self._token, model=proj.policy.model,
+                reason=reason, parent_shift_id=resume_of, start_commit=start_commit,
+            )
         finally:
             self._starting.discard(proj.id)
+        # The context (git processes, files, history) is gathered while Claude Code starts (about
+        # 0.1 s): only the first message needs it, and ShiftRun awaits it after the CLI's start.
+        # Gathered before the claim, its git processes slowed the start commit's read as much.
+        # The claimed shift is running, so the context's history leaves it out.
+        prompt = asyncio.ensure_future(_first_message(
+            self.store, proj, now=now, deadline=deadline, resume=resume_of is not None))
         sink = EventSink(shift.id, self.store, self.bus, self.clock,
                          self.home.agent_log(shift.id),
                          on_storage_error=functools.partial(self._storage_failed, shift.id))
@@ -396,6 +383,15 @@ class Supervisor:
         else:
             self.bus.publish(Notice("shift_ended", f"{name}: shift {shift.status.value}",
                                     shift.error or "", run.project.id, shift.id))
+
+
+async def _first_message(store: Store, project: Project, *, now: datetime, deadline: datetime,
+                         resume: bool) -> str:
+    from shifttui.context import build_context, render_prompt
+
+    context = await build_context(store, project, now=now)
+    prompt = render_prompt(project, context, now=now, deadline=deadline)
+    return RESUME_PROMPT + prompt if resume else prompt
 
 
 def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:

@@ -1,4 +1,5 @@
-"""Starting a shift: the context gathered alongside the claim, and its failures."""
+"""Starting a shift: the context gathered alongside the claim and the CLI's start, and its
+failures."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import pytest
 from agent_support import Harness
 
 import shifttui.context
-from shifttui.errors import AlreadyRunning
+from shifttui.bus import ShiftEventsAdded
+from shifttui.errors import AlreadyRunning, InvalidInput
 from shifttui.models import FailureKind, ShiftStatus
+from shifttui.procs import pid_alive
 
 pytestmark = pytest.mark.timeout(30)
 
 
-async def test_the_prompt_holds_the_context_built_alongside_the_claim(harness: Harness) -> None:
+async def test_the_prompt_holds_the_context_built_alongside_the_cli_start(
+    harness: Harness
+) -> None:
     await harness.add_project("slow")
     shift = await harness.supervisor.start_shift("proj")
     try:
-        prompt = harness.supervisor._runs[shift.id].prompt
+        prompt = await asyncio.wait_for(harness.supervisor._runs[shift.id].prompt, 10)
         assert "# Shift context: proj" in prompt
         assert "Branch: `main`" in prompt and "init" in prompt  # git, read concurrently
         assert "No earlier shifts." in prompt  # the shift just claimed is not news
@@ -37,47 +42,75 @@ async def test_a_context_that_cannot_be_built_fails_the_claimed_shift(
 
     monkeypatch.setattr(shifttui.context, "build_context", broken)
     project = await harness.add_project("normal")
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        await harness.supervisor.start_shift(project.name)
-    [failed] = await harness.store.shifts.list(project.id)
+    shift = await harness.supervisor.start_shift(project.name)
+    failed = await asyncio.wait_for(harness.supervisor.wait(shift.id), 20)
     assert failed.status is ShiftStatus.FAILED
     assert failed.failure_kind is FailureKind.AGENT_ERROR
     assert failed.error == "cannot prepare the shift: disk on fire"
+    assert failed.agent_pid is not None and not pid_alive(failed.agent_pid)  # CLI closed
     monkeypatch.undo()
     final = await asyncio.wait_for(
         harness.supervisor.wait((await harness.supervisor.start_shift(project.name)).id), 20)
     assert final.status is ShiftStatus.COMPLETED
 
 
-async def test_a_refused_claim_waits_for_the_context_it_started(
+async def test_an_unknown_prompt_template_is_refused_before_a_claim(harness: Harness) -> None:
+    project = await harness.add_project("normal")
+    await harness.store.projects.update_policy(
+        project.id, project.policy.model_copy(update={"prompt": "no_such_prompt"}))
+    with pytest.raises(InvalidInput, match="no_such_prompt"):
+        await harness.supervisor.start_shift(project.name)
+    assert await harness.store.shifts.list(project.id) == []
+
+
+async def test_an_abandon_while_the_context_is_built_ends_the_shift_at_once(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A git that hangs while the context is gathered must not hold up an abandon."""
+    gathering = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def stuck(*args: Any, **kwargs: Any) -> str:
+        gathering.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return ""  # pragma: no cover
+
+    monkeypatch.setattr(shifttui.context, "build_context", stuck)
+    project = await harness.add_project("normal")
+    shift = await harness.supervisor.start_shift(project.name)
+    await asyncio.wait_for(gathering.wait(), 10)
+    # Claude Code is up and the shift waits only for its first message.
+    await harness.wait_for(lambda ev: isinstance(ev, ShiftEventsAdded) and any(
+        e.summary.startswith("agent started") for e in ev.events))
+    final = await asyncio.wait_for(harness.supervisor.abandon(shift.id, "changed my mind"), 5)
+    assert final.status is ShiftStatus.ABANDONED
+    assert cancelled.is_set()  # the context's work was stopped, not left running
+    assert final.agent_pid is not None and not pid_alive(final.agent_pid)
+
+
+async def test_a_refused_claim_starts_no_context_work(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The context is gathered only for a claimed shift (while its CLI starts): a refused
+    start leaves no git process or task behind."""
     await harness.add_project("slow")
     first = await harness.supervisor.start_shift("proj")
-    real_build, real_claim = shifttui.context.build_context, harness.store.shifts.claim
-    builds: list[asyncio.Task[Any]] = []
-    refused = asyncio.Event()
+    await asyncio.wait_for(harness.supervisor._runs[first.id].prompt, 10)
+    builds: list[object] = []
 
-    async def claim(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await real_claim(*args, **kwargs)
-        except AlreadyRunning:
-            refused.set()
-            raise
+    async def counting_build(*args: Any, **kwargs: Any) -> str:
+        builds.append(args)
+        return ""
 
-    async def slow_build(*args: Any, **kwargs: Any) -> str:
-        task = asyncio.current_task()
-        assert task is not None
-        builds.append(task)
-        await refused.wait()  # still building when the claim is refused
-        return await real_build(*args, **kwargs)
-
-    monkeypatch.setattr(shifttui.context, "build_context", slow_build)
-    monkeypatch.setattr(harness.store.shifts, "claim", claim)
+    monkeypatch.setattr(shifttui.context, "build_context", counting_build)
     try:
         with pytest.raises(AlreadyRunning):
             await harness.supervisor.start_shift("proj")
-        assert len(builds) == 1 and builds[0].done()  # no git process left running unowned
+        assert builds == []
         assert [s.id for s in await harness.store.shifts.running()] == [first.id]
     finally:
         await harness.supervisor.abandon(first.id, "test over")

@@ -73,7 +73,7 @@ class ShiftRun:
         *,
         project: Project,
         shift: Shift,
-        prompt: str,
+        prompt: asyncio.Future[str],
         system_append: str,
         sink: EventSink,
         bus: Bus,
@@ -85,7 +85,7 @@ class ShiftRun:
     ) -> None:
         self.project = project
         self.shift = shift
-        self.prompt = prompt
+        self.prompt = prompt  # the first message, still being prepared while the CLI starts
         self.system_append = system_append
         self.sink = sink
         self.bus = bus
@@ -199,6 +199,8 @@ class ShiftRun:
         self.stop = stop
         self.sink.add(EventKind.OPERATOR if stop.kind in ("abandon", "force", "shutdown")
                       else EventKind.INFO, f"{stop.kind}: {stop.reason}", {"stop": stop.kind})
+        if stop.hard and not self.prompt.done():
+            self.prompt.cancel()
         self._spawn(self._interrupt())
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -222,6 +224,10 @@ class ShiftRun:
         try:
             return await self._run()
         finally:
+            if not self.prompt.done():
+                self.prompt.cancel()  # the run ended before its first message was needed
+            elif not self.prompt.cancelled():
+                self.prompt.exception()  # seen: an error here is not "never retrieved"
             await self._close_client()
 
     async def _run(self) -> Ending:
@@ -267,7 +273,15 @@ class ShiftRun:
 
     async def _conversation(self) -> Ending:
         assert self.client is not None
-        await self._send(self.prompt)
+        # Prepared while the CLI started; a hard stop cancels the wait (request_stop).
+        await asyncio.wait({self.prompt})
+        if self.stop is not None and self.stop.hard:
+            return self._hard_ending()
+        try:
+            prompt = self.prompt.result()
+        except Exception as exc:
+            return Ending("failed", f"cannot prepare the shift: {exc}", FailureKind.AGENT_ERROR)
+        await self._send(prompt)
         followed_up = False
         while True:
             turn = await self._turn(until=None)
