@@ -403,8 +403,8 @@ class ShiftRun:
                     process(message)
                     if isinstance(message, ResultMessage):
                         queue.put_nowait(message)
-                if sink.backlogged:
-                    await sink.wait_for_room()
+                    if sink.backlogged:
+                        await sink.wait_for_room()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
