@@ -6,8 +6,7 @@ live pane showing the shift. All three read the same fake CLI flood; each figure
 over the wall time from connecting to the end of the turn/shift, so b/a and c/a hold on a noisy
 machine. (a) gets the SDK as shipped: shifttui's own line parser and queue reader
 (shifttui.agent.fastparse, shifttui.agent.inbox) apply only to the clients shifttui connects.
-Targets: b/a ≥ 0.8, c/a ≥ 0.6. (a) and (b) run on the event loop `shifttui run` uses (uvloop where
-installed, see shifttui.runtime), (c) on asyncio as the app does.
+Targets: b/a ≥ 0.8, c/a ≥ 0.6. All three run on asyncio's event loop, as shifttui does.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from benchmarks.common import add_project, fake_cli, parser, report, workdir
 from benchmarks.tuikit import main_screen, until
 from shifttui.config import Home, Settings
 from shifttui.models import ShiftStatus
-from shifttui.runtime import headless_runner, settle_gc
+from shifttui.runtime import settle_gc
 
 
 async def bare_sdk(cli: Path, cwd: Path, count: int) -> tuple[float, int]:
@@ -86,20 +85,18 @@ async def tui(root: Path, cli: Path, count: int) -> tuple[float, int]:
 
 
 def measure(count: int, repeat: int, skip_tui: bool) -> dict[str, list[float]]:
-    """Runs a, b, c in turn `repeat` times, each in its own event loop: (a) and (b) on the loop
-    `shifttui run` uses (uvloop where installed), (c) on asyncio like the app."""
-    headless = headless_runner()
+    """Runs a, b, c in turn `repeat` times, each in its own event loop."""
     times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
     with workdir("stream") as root:
         cli = fake_cli(root)
         cwd = root / "bare"
         cwd.mkdir()
-        headless(bare_sdk(cli, cwd, 100))  # warm the page cache and imports
+        asyncio.run(bare_sdk(cli, cwd, 100))  # warm the page cache and imports
         for i in range(repeat):
-            a_s, a_n = headless(bare_sdk(cli, cwd, count))
+            a_s, a_n = asyncio.run(bare_sdk(cli, cwd, count))
             times["a"].append(a_s)
             print(f"(a) bare SDK:   {count} flood messages ({a_n} received) in {a_s:.2f} s")
-            b_s, b_n = headless(supervisor(root / f"b{i}", cli, count))
+            b_s, b_n = asyncio.run(supervisor(root / f"b{i}", cli, count))
             times["b"].append(b_s)
             print(f"(b) supervisor: {count} flood messages ({b_n} events stored) in {b_s:.2f} s")
             if not skip_tui:

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import os
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
-
-T = TypeVar("T")
-# "asyncio" keeps the headless commands on the standard event loop (an escape hatch).
-EVENT_LOOP_ENV = "SHIFTTUI_EVENT_LOOP"
 
 # Collect the young generation every 10,000 allocations instead of 700.
 GC_YOUNG_THRESHOLD = 10_000
@@ -27,18 +19,3 @@ def settle_gc() -> None:
     """
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-
-
-def headless_runner() -> Callable[[Coroutine[Any, Any, T]], T]:
-    """How `run` and `daemon` run their event loop: uvloop where it is installed (not on
-    Windows), else asyncio. With uvloop a headless shift streams ~25 % faster: the supervisor is
-    bound by its event loop's cost per message (docs/PERFORMANCE.md). The app stays on asyncio,
-    where uvloop measured no gain."""
-    if os.environ.get(EVENT_LOOP_ENV, "").strip().lower() != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            return uvloop.run
-    return asyncio.run

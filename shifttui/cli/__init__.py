@@ -28,7 +28,6 @@ from shifttui.cli import (
 from shifttui.cli.base import Ctx
 from shifttui.errors import ShiftTuiError
 from shifttui.models import first_error
-from shifttui.runtime import headless_runner
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
            commands_review, commands_portfolio]
@@ -74,9 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shifttui.cli.commands_app import run_app
 
         func = run_app
-    run = headless_runner() if getattr(args, "headless_loop", False) else asyncio.run
     try:
-        return int(run(_run(func, args)))
+        return int(asyncio.run(_run(func, args)))
     except ShiftTuiError as exc:
         return _fail(str(exc))
     except ValidationError as exc:

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("name", metavar="NAME", help="project name")
     p.add_argument("--json", action="store_true", help="one JSON object per event")
     p.add_argument("--reason", help="why this shift runs (stored on the shift)")
-    p.set_defaults(func=run_shift, headless_loop=True)
+    p.set_defaults(func=run_shift)
 
 
 def _event_line(event: ShiftEvent) -> str:

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = sub.add_parser(
         "daemon", help="run the scheduler and triggers without the UI (Ctrl-C or SIGTERM stops)"
     )
-    d.set_defaults(func=cmd_daemon, headless_loop=True)
+    d.set_defaults(func=cmd_daemon)
     t = sub.add_parser(
         "trigger", help="ask the running scheduler (app or daemon) to start a shift on NAME"
     )
