@@ -54,9 +54,10 @@ async def main_async(count: int, as_json: bool) -> None:
 
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
-    # 40,000 a shift floods for ~10 s: ~200 timer samples. With 10,000 (~60 samples) the "p99"
-    # was simply the worst sample, a shift's start or end (a tab added, a table reloaded).
-    p.add_argument("--count", type=int, default=40_000, help="messages per shift")
+    # 60,000 a shift floods for ~13 s: ~240 timer samples. With 10,000 (~60 samples) the "p99"
+    # was simply the worst sample, a shift's start or end (a tab added, a table reloaded); 40,000
+    # gave ~200 until the shifts got faster (~110 since, docs/PERFORMANCE.md).
+    p.add_argument("--count", type=int, default=60_000, help="messages per shift")
     args = p.parse_args()
     asyncio.run(main_async(args.count, args.json))
 

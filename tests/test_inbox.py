@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from claude_agent_sdk import (
     AssistantMessage,
@@ -16,7 +17,7 @@ from claude_agent_sdk import (
     TextBlock,
 )
 
-from shifttui.agent.inbox import Inbox, _EagerSend
+from shifttui.agent.inbox import SLICE, Inbox, _EagerSend
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -62,6 +63,10 @@ async def test_waiting_messages_come_as_one_batch() -> None:
     for i in range(5):
         await send.send(assistant(f"m{i}"))
     assert texts(await inbox.next_batch()) == [f"m{i}" for i in range(5)]
+    for i in range(2 * SLICE + 3):  # more than a slice: handed out a slice at a time
+        send.send_nowait(assistant(f"n{i}"))
+    sizes = [len(await inbox.next_batch()) for _ in range(3)]
+    assert sizes == [SLICE, SLICE, 3]
     send.send_nowait({"type": "rate_limit_event_from_the_future"})  # parse_message skips it
     send.send_nowait(assistant("m5"))
     send.send_nowait({"type": "end"})
@@ -113,6 +118,31 @@ async def test_a_closed_queue_ends_the_stream() -> None:
     send.close()
     assert texts(await inbox.next_batch()) == ["last"]
     assert await inbox.next_batch() == []
+
+
+async def test_the_sdk_reader_yields_once_a_slice() -> None:
+    """Puts do not yield, except one in every SLICE: a flood still lets the loop run."""
+    client = _Client(size=1000)
+    Inbox(client)  # type: ignore[arg-type]
+    send = client._query._message_send
+    turns = 0
+    stop = False
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while not stop:
+            await anyio.lowlevel.checkpoint()
+            turns += 1
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(count_turns)
+        await anyio.lowlevel.checkpoint()
+        before = turns
+        for i in range(5 * SLICE):
+            await send.send(assistant(f"m{i}"))
+        during = turns - before
+        stop = True
+    assert 4 <= during <= 6  # about one turn of the loop per slice, not one per message
 
 
 async def test_a_full_queue_makes_the_reader_wait() -> None:

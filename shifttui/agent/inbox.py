@@ -6,11 +6,14 @@ its queue, and the consumer yields again before it takes one. In a flood that is
 turns per message, about a tenth of the time a shift spends per message (docs/PERFORMANCE.md).
 
 An Inbox instead
-- takes every message waiting on that queue in one go (`receive_nowait`), parsing each with the
-  SDK's own `parse_message`, and waits on the queue only when it is empty;
-- lets the SDK's reader put a message on the queue without yielding while the queue has room. The
-  reader still waits when the queue is full (100 messages), and the consumer's wait for an empty
-  queue gives the loop its turn, so a flood reaches the event loop every hundred messages or so.
+- takes up to SLICE messages waiting on that queue in one go (`receive_nowait`), parsing each with
+  the SDK's own `parse_message`, and waits on the queue only when it is empty;
+- lets the SDK's reader put messages on the queue without yielding, SLICE at a time (it yields
+  before the next slice, and waits when the queue is full, as before).
+Both sides thus give the event loop a turn every SLICE messages, about a millisecond of work: with
+slices of the queue's whole 100 messages, four flooding shifts held the app's loop long enough
+to double the `lag` benchmark's p99 (docs/PERFORMANCE.md). The reader yields between its slices
+(`ShiftRun._read`).
 
 The stream keeps the SDK's meaning: an "end" item ends it, an "error" item raises its exception
 (after the messages before it are handed out), and a message `parse_message` does not know is
@@ -29,21 +32,30 @@ from claude_agent_sdk import ClaudeSDKClient, Message
 
 Parse = Callable[[dict[str, Any]], "Message | None"]
 
+SLICE = 10  # messages taken, or put, between two turns of the event loop
+
 
 class _EagerSend:
-    """The SDK reader's end of the queue: a put does not yield while the queue has room."""
+    """The SDK reader's end of the queue: a put yields only every SLICE puts (and waits when the
+    queue is full), not at every put."""
 
-    __slots__ = ("_stream", "send_nowait")
+    __slots__ = ("_since_yield", "_stream", "send_nowait")
 
     def __init__(self, stream: MemoryObjectSendStream[dict[str, Any]]) -> None:
         self._stream = stream
         self.send_nowait = stream.send_nowait
+        self._since_yield = 0
 
     async def send(self, item: dict[str, Any]) -> None:
-        try:
-            self.send_nowait(item)
-        except WouldBlock:
-            await self._stream.send(item)  # full: wait for the consumer, as the SDK would
+        self._since_yield += 1
+        if self._since_yield < SLICE:
+            try:
+                self.send_nowait(item)
+                return
+            except WouldBlock:
+                pass
+        self._since_yield = 0
+        await self._stream.send(item)  # a checkpoint, and a wait if the queue is full
 
     def __getattr__(self, name: str) -> Any:  # close(), aclose(), statistics() ...
         return getattr(self._stream, name)
@@ -84,8 +96,9 @@ class Inbox:
         return self._receive is not None
 
     async def next_batch(self) -> list[Message]:
-        """The messages waiting now, at least one (waiting for it if need be); [] once the
-        stream has ended. Raises what the SDK's stream raises, after the messages before it."""
+        """Up to SLICE of the messages waiting now, at least one (waiting for it if need be); []
+        once the stream has ended. Raises what the SDK's stream raises, after the messages
+        before it."""
         if self._error is not None:
             error, self._error = self._error, None
             self._ended = True
@@ -123,6 +136,8 @@ class Inbox:
                 message = parse(data)
                 if message is not None:
                     batch.append(message)
+                    if len(batch) >= SLICE:
+                        return
                 data = receive.receive_nowait()
         except WouldBlock:
             return
