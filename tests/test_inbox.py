@@ -145,6 +145,31 @@ async def test_the_sdk_reader_yields_once_a_slice() -> None:
     assert 4 <= during <= 6  # about one turn of the loop per slice, not one per message
 
 
+async def test_the_consumer_lets_the_loop_run_between_full_slices() -> None:
+    client = _Client(size=1000)
+    inbox = Inbox(client)  # type: ignore[arg-type]
+    for i in range(3 * SLICE):
+        client._query._message_send.send_nowait(assistant(f"m{i}"))
+    turns = 0
+    stop = False
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while not stop:
+            await anyio.lowlevel.checkpoint()
+            turns += 1
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(count_turns)
+        await anyio.lowlevel.checkpoint()
+        before = turns
+        sizes = [len(await inbox.next_batch()) for _ in range(3)]
+        during = turns - before
+        stop = True
+    assert sizes == [SLICE] * 3
+    assert during == 2  # a turn before the second and the third slice, none within one
+
+
 async def test_a_full_queue_makes_the_reader_wait() -> None:
     client = _Client(size=2)
     inbox = Inbox(client)  # type: ignore[arg-type]

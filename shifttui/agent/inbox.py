@@ -12,8 +12,7 @@ An Inbox instead
   before the next slice, and waits when the queue is full, as before).
 Both sides thus give the event loop a turn every SLICE messages, about a millisecond of work: with
 slices of the queue's whole 100 messages, four flooding shifts held the app's loop long enough
-to double the `lag` benchmark's p99 (docs/PERFORMANCE.md). The reader yields between its slices
-(`ShiftRun._read`).
+to double the `lag` benchmark's p99 (docs/PERFORMANCE.md).
 
 The stream keeps the SDK's meaning: an "end" item ends it, an "error" item raises its exception
 (after the messages before it are handed out), and a message `parse_message` does not know is
@@ -23,6 +22,7 @@ through `receive_messages()` one message at a time, and `direct` says so.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -89,6 +89,7 @@ class Inbox:
             self._fallback = client.receive_messages()
         self._ended = False
         self._error: Exception | None = None
+        self._was_full = False  # the last batch was a whole slice: let the loop run first
 
     @property
     def direct(self) -> bool:
@@ -105,6 +106,8 @@ class Inbox:
             raise error
         if self._ended:
             return []
+        if self._was_full:
+            await asyncio.sleep(0)
         if self._fallback is not None:
             try:
                 return [await anext(self._fallback)]
@@ -114,6 +117,7 @@ class Inbox:
         batch: list[Message] = []
         while not batch and not self._ended:
             await self._take(batch)
+        self._was_full = len(batch) >= SLICE
         return batch
 
     async def _take(self, batch: list[Message]) -> None:

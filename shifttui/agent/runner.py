@@ -32,7 +32,6 @@ from shifttui.agent.endings import (
 )
 from shifttui.agent.failures import classify_exception, classify_result
 from shifttui.agent.guards import Guard
-from shifttui.agent.inbox import SLICE as inbox_slice
 from shifttui.agent.inbox import Inbox
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
@@ -395,9 +394,8 @@ class ShiftRun:
     async def _read(self, client: ClaudeSDKClient) -> None:
         # Messages are processed here, as they arrive; only what ends a turn goes to the turn
         # loop. Handing every message over woke a second task per message, which cost a flood
-        # more than the processing itself.
-        # An Inbox hands over the waiting messages a slice at a time (see shifttui.agent.inbox);
-        # the loop gets its turn after each slice, not after each message.
+        # more than the processing itself. The Inbox hands them over a slice at a time, and the
+        # event loop gets its turn between slices, not between messages (shifttui.agent.inbox).
         inbox, process, sink, queue = Inbox(client), self._process, self.sink, self._queue
         try:
             while batch := await inbox.next_batch():
@@ -407,8 +405,6 @@ class ShiftRun:
                         queue.put_nowait(message)
                     if sink.backlogged:
                         await sink.wait_for_room()
-                if len(batch) >= inbox_slice:
-                    await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
