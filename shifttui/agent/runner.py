@@ -32,11 +32,11 @@ from shifttui.agent.endings import (
 )
 from shifttui.agent.failures import classify_exception, classify_result
 from shifttui.agent.guards import Guard
-from shifttui.agent.inbox import Inbox
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.agent.normalize import normalize, one_line
 from shifttui.agent.options import build_options
 from shifttui.agent.process import agent_pid, close_client, widen_output_pipe
+from shifttui.agent.reader import MessageReader
 from shifttui.agent.sink import EventSink
 from shifttui.agent.tools import build_server
 from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
@@ -394,11 +394,12 @@ class ShiftRun:
     async def _read(self, client: ClaudeSDKClient) -> None:
         # Messages are processed here, as they arrive; only what ends a turn goes to the turn
         # loop. Handing every message over woke a second task per message, which cost a flood
-        # more than the processing itself. The Inbox hands them over a slice at a time, and the
-        # event loop gets its turn between slices, not between messages (shifttui.agent.inbox).
-        inbox, process, sink, queue = Inbox(client), self._process, self.sink, self._queue
+        # more than the processing itself. A MessageReader hands them over a slice at a time, and
+        # the event loop gets its turn between slices, not between messages (agent/reader.py).
+        messages = MessageReader(client)
+        process, sink, queue = self._process, self.sink, self._queue
         try:
-            while batch := await inbox.next_batch():
+            while batch := await messages.next_batch():
                 for message in batch:
                     process(message)
                     if isinstance(message, ResultMessage):

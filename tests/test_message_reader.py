@@ -1,4 +1,4 @@
-"""The Inbox reads the SDK's queue in batches and keeps the meaning of receive_messages()."""
+"""MessageReader reads the SDK's queue in slices and keeps the meaning of receive_messages()."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from claude_agent_sdk import (
     TextBlock,
 )
 
-from shifttui.agent.inbox import SLICE, Inbox, _EagerSend
+from shifttui.agent.reader import SLICE, MessageReader, _EagerSend
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -34,13 +34,13 @@ class _Query:
 
 
 class _Client:
-    """What the Inbox reaches into: a connected client's query and its queue."""
+    """What the MessageReader reaches into: a connected client's query and its queue."""
 
     def __init__(self, size: int = 100) -> None:
         self._query = _Query(size)
 
     async def receive_messages(self) -> Any:  # the public path, used only as a fallback
-        raise AssertionError("the Inbox should read the queue directly")
+        raise AssertionError("the MessageReader should read the queue directly")
         yield  # pragma: no cover
 
 
@@ -56,33 +56,33 @@ def texts(batch: list[Message]) -> list[str]:
 
 async def test_waiting_messages_come_as_one_batch() -> None:
     client = _Client()
-    inbox = Inbox(client)  # type: ignore[arg-type]
-    assert inbox.direct
+    reader = MessageReader(client)  # type: ignore[arg-type]
+    assert reader.direct
     send = client._query._message_send
     assert isinstance(send, _EagerSend)  # the SDK's reader puts without yielding
     for i in range(5):
         await send.send(assistant(f"m{i}"))
-    assert texts(await inbox.next_batch()) == [f"m{i}" for i in range(5)]
+    assert texts(await reader.next_batch()) == [f"m{i}" for i in range(5)]
     for i in range(2 * SLICE + 3):  # more than a slice: handed out a slice at a time
         send.send_nowait(assistant(f"n{i}"))
-    sizes = [len(await inbox.next_batch()) for _ in range(3)]
+    sizes = [len(await reader.next_batch()) for _ in range(3)]
     assert sizes == [SLICE, SLICE, 3]
     send.send_nowait({"type": "rate_limit_event_from_the_future"})  # parse_message skips it
     send.send_nowait(assistant("m5"))
     send.send_nowait({"type": "end"})
     send.send_nowait(assistant("after the end"))
-    assert texts(await inbox.next_batch()) == ["m5"]
-    assert await inbox.next_batch() == []
-    assert await inbox.next_batch() == []
+    assert texts(await reader.next_batch()) == ["m5"]
+    assert await reader.next_batch() == []
+    assert await reader.next_batch() == []
 
 
 async def test_an_empty_queue_is_waited_on() -> None:
     client = _Client()
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     got: list[list[str]] = []
 
     async def consume() -> None:
-        got.append(texts(await inbox.next_batch()))
+        got.append(texts(await reader.next_batch()))
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(consume)
@@ -94,36 +94,36 @@ async def test_an_empty_queue_is_waited_on() -> None:
 
 async def test_an_error_item_is_raised_after_the_messages_before_it() -> None:
     client = _Client()
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     send = client._query._message_send
     send.send_nowait(assistant("first"))
     send.send_nowait({"type": "error", "exception": RuntimeError("CLI died")})
-    assert texts(await inbox.next_batch()) == ["first"]
+    assert texts(await reader.next_batch()) == ["first"]
     with pytest.raises(RuntimeError, match="CLI died"):
-        await inbox.next_batch()
-    assert await inbox.next_batch() == []
+        await reader.next_batch()
+    assert await reader.next_batch() == []
     # an error item without an exception object, as the SDK also sends them
     client = _Client()
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     client._query._message_send.send_nowait({"type": "error", "error": "broken pipe"})
     with pytest.raises(Exception, match="broken pipe"):
-        await inbox.next_batch()
+        await reader.next_batch()
 
 
 async def test_a_closed_queue_ends_the_stream() -> None:
     client = _Client()
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     send = client._query._message_send
     send.send_nowait(assistant("last"))
     send.close()
-    assert texts(await inbox.next_batch()) == ["last"]
-    assert await inbox.next_batch() == []
+    assert texts(await reader.next_batch()) == ["last"]
+    assert await reader.next_batch() == []
 
 
 async def test_the_sdk_reader_yields_once_a_slice() -> None:
     """Puts do not yield, except one in every SLICE: a flood still lets the loop run."""
     client = _Client(size=1000)
-    Inbox(client)  # type: ignore[arg-type]
+    MessageReader(client)  # type: ignore[arg-type]
     send = client._query._message_send
     turns = 0
     stop = False
@@ -147,7 +147,7 @@ async def test_the_sdk_reader_yields_once_a_slice() -> None:
 
 async def test_the_consumer_lets_the_loop_run_between_full_slices() -> None:
     client = _Client(size=1000)
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     for i in range(3 * SLICE):
         client._query._message_send.send_nowait(assistant(f"m{i}"))
     turns = 0
@@ -163,7 +163,7 @@ async def test_the_consumer_lets_the_loop_run_between_full_slices() -> None:
         tg.start_soon(count_turns)
         await anyio.lowlevel.checkpoint()
         before = turns
-        sizes = [len(await inbox.next_batch()) for _ in range(3)]
+        sizes = [len(await reader.next_batch()) for _ in range(3)]
         during = turns - before
         stop = True
     assert sizes == [SLICE] * 3
@@ -172,7 +172,7 @@ async def test_the_consumer_lets_the_loop_run_between_full_slices() -> None:
 
 async def test_a_full_queue_makes_the_reader_wait() -> None:
     client = _Client(size=2)
-    inbox = Inbox(client)  # type: ignore[arg-type]
+    reader = MessageReader(client)  # type: ignore[arg-type]
     send = client._query._message_send
     sent: list[int] = []
 
@@ -187,7 +187,7 @@ async def test_a_full_queue_makes_the_reader_wait() -> None:
         await anyio.wait_all_tasks_blocked()
         assert sent == [0, 1]  # the third put waits for room
         while len(seen) < 5:
-            seen += texts(await inbox.next_batch())
+            seen += texts(await reader.next_batch())
     assert seen == [f"m{i}" for i in range(5)]
 
 
@@ -197,10 +197,10 @@ async def test_without_the_sdk_internals_it_reads_the_public_stream() -> None:
             for i in range(3):
                 yield AssistantMessage([TextBlock(f"p{i}")], "m")
 
-    inbox = Inbox(Plain())  # type: ignore[arg-type]
-    assert not inbox.direct
+    reader = MessageReader(Plain())  # type: ignore[arg-type]
+    assert not reader.direct
     seen = []
-    while batch := await inbox.next_batch():
+    while batch := await reader.next_batch():
         seen += texts(batch)
     assert seen == ["p0", "p1", "p2"]
 
@@ -208,8 +208,8 @@ async def test_without_the_sdk_internals_it_reads_the_public_stream() -> None:
 async def test_a_flood_from_the_fake_cli_arrives_whole_and_in_order(
     fake_cli: Path, tmp_path: Path
 ) -> None:
-    """Through the real SDK: the Inbox reads it directly (an SDK upgrade that moves its queue
-    shows up here) and sees what receive_messages() would: every line, in order, then the
+    """Through the real SDK: the reader takes the queue directly (an SDK upgrade that moves the
+    queue shows up here) and sees what receive_messages() would: every line, in order, then the
     result."""
     count = 3000
     options = ClaudeAgentOptions(
@@ -217,13 +217,13 @@ async def test_a_flood_from_the_fake_cli_arrives_whole_and_in_order(
         env={"SHIFTTUI_FAKE_SCENARIO": "flood", "SHIFTTUI_FAKE_COUNT": str(count)},
     )
     async with ClaudeSDKClient(options) as client:
-        inbox = Inbox(client)
-        assert inbox.direct
+        reader = MessageReader(client)
+        assert reader.direct
         await client.query("Start.")
         lines: list[str] = []
         batches = 0
         result = None
-        while result is None and (batch := await inbox.next_batch()):
+        while result is None and (batch := await reader.next_batch()):
             batches += 1
             for m in batch:
                 if isinstance(m, ResultMessage):

@@ -1,11 +1,11 @@
-"""The agent's messages, taken off the SDK's queue a batch at a time.
+"""The agent's messages, taken off the SDK's queue a slice at a time.
 
 `ClaudeSDKClient.receive_messages()` passes every message through three async generators and two
 anyio checkpoints: the SDK's reader task yields to the event loop after it puts each message on
 its queue, and the consumer yields again before it takes one. In a flood that is two event-loop
 turns per message, about a tenth of the time a shift spends per message (docs/PERFORMANCE.md).
 
-An Inbox instead
+A MessageReader instead
 - takes up to SLICE messages waiting on that queue in one go (`receive_nowait`), parsing each with
   the SDK's own `parse_message`, and waits on the queue only when it is empty;
 - lets the SDK's reader put messages on the queue without yielding, SLICE at a time (it yields
@@ -16,7 +16,7 @@ to double the `lag` benchmark's p99 (docs/PERFORMANCE.md).
 
 The stream keeps the SDK's meaning: an "end" item ends it, an "error" item raises its exception
 (after the messages before it are handed out), and a message `parse_message` does not know is
-skipped. If the client lacks the parts this relies on (another SDK version), the Inbox reads
+skipped. If the client lacks the parts this relies on (another SDK version), the reader goes
 through `receive_messages()` one message at a time, and `direct` says so.
 """
 
@@ -69,7 +69,7 @@ def _sdk_parser() -> Parse | None:
     return parse_message
 
 
-class Inbox:
+class MessageReader:
     """Reads one connected client's messages; the only reader of that client."""
 
     def __init__(self, client: ClaudeSDKClient) -> None:
