@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -60,6 +61,23 @@ def test_arguments_and_exit_code_reach_the_cli_unchanged(kind: str, tmp_path: Pa
     done = subprocess.run([launcher, *args], timeout=10)
     assert done.returncode == 7
     assert out.read_text().split("\n")[:-1] == args
+
+
+@pytest.mark.timeout(20)
+def test_the_cli_runs_in_a_session_of_its_own_under_the_launchers_pid(
+        kind: str, tmp_path: Path) -> None:
+    """Its own session, so a terminal's Ctrl-C reaches shifttui and not the agent; the same pid,
+    because the SDK and shifttui track and stop the CLI by the pid they started."""
+    out = tmp_path / "ids.txt"
+    real = _script(tmp_path / "cli", f"exec {sys.executable} -c 'import os, sys; "
+                   f'open(sys.argv[1], "w").write(f"{{os.getpid()}} {{os.getsid(0)}}")\' "{out}"\n')
+    launcher = guarded_cli(str(real), tmp_path / "bin")
+    assert launcher is not None
+    proc = subprocess.Popen([launcher])
+    assert proc.wait(timeout=10) == 0
+    pid, sid = map(int, out.read_text().split())
+    assert pid == proc.pid
+    assert sid == proc.pid != os.getsid(0)
 
 
 @pytest.mark.timeout(30)

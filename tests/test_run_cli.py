@@ -103,6 +103,30 @@ def test_ctrl_c_abandons_cleanly_and_leaves_no_agent(tmp_path: Path, project_dir
     assert shifts[0]["status"] == "abandoned"
 
 
+def test_ctrl_c_at_a_terminal_reaches_shifttui_not_the_agent(
+        tmp_path: Path, project_dir: Path, cli_env: dict[str, str]) -> None:
+    """A terminal sends Ctrl-C's SIGINT to its whole foreground process group. The agent must
+    not get it: shifttui stops it itself, and the shift ends abandoned, not failed by a CLI that
+    died of the signal (nor with its traceback among the shift's events)."""
+    home = tmp_path / "h"
+    add(home, "p", project_dir)
+    env = {**os.environ, **cli_env, "SHIFTTUI_FAKE_SCENARIO": "slow"}
+    proc = subprocess.Popen([sys.executable, "-m", "shifttui", "--home", str(home), "run", "p"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)  # its own group, as a shell gives a job
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if " text " in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    rest, err = proc.communicate(timeout=15)
+    assert proc.returncode == 2, rest + err
+    assert "abandoned" in rest.splitlines()[-1]
+    assert "KeyboardInterrupt" not in rest and "Traceback" not in err
+    shifts = json.loads(shifttui(home, "shifts", "--json").stdout)
+    assert shifts[0]["status"] == "abandoned"
+
+
 def test_run_while_a_shift_runs_is_one_line_exit_2(tmp_path: Path, project_dir: Path,
                                                     cli_env: dict[str, str]) -> None:
     home = tmp_path / "h"

@@ -5,6 +5,11 @@ closes but it keeps streaming the API response (and spending money) for as long 
 it only dies on its next write to the dead pipe. Nothing in shifttui runs after a SIGKILL, so on
 Linux the CLI is started through a tiny launcher that asks the kernel to SIGKILL it when its parent
 dies (PR_SET_PDEATHSIG survives the exec) and then execs the real CLI under the same pid.
+
+The launcher also starts a new session for the CLI (setsid), so a Ctrl-C at the terminal of
+`shifttui run` or `daemon`, which the terminal sends to its whole foreground process group, reaches
+shifttui only: shifttui then stops the agent itself, instead of the agent dying of the signal
+mid-write with a traceback among the shift's events.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ LAUNCHER_NAME = "claude-lifeline"
 # Through util-linux's setpriv the launcher costs ~2 ms per shift; the Python one below ~20 ms
 # (an interpreter start and ctypes), which was a tenth of a short shift's fixed cost.
 _SETPRIV_SCRIPT = '''#!/bin/sh
-# Written by shifttui: run Claude Code so that it dies with shifttui (PR_SET_PDEATHSIG).
-# The inner shell runs with the signal armed; a parent of 1 means shifttui died before that.
-exec {setpriv} --pdeathsig KILL -- /bin/sh -c '[ "$PPID" = 1 ] && exit 1; exec "$0" "$@"' \\
+# Written by shifttui: run Claude Code so that it dies with shifttui (PR_SET_PDEATHSIG), in a
+# session of its own (setsid: the terminal's Ctrl-C is for shifttui). The inner shell runs with the
+# signal armed; a parent of 1 means shifttui died before that.
+exec {setpriv} --pdeathsig KILL -- {setsid}/bin/sh -c '[ "$PPID" = 1 ] && exit 1; exec "$0" "$@"' \\
     {real} "$@"
 '''
 
@@ -34,6 +40,10 @@ import ctypes, os, sys
 try:
     ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL (9 on Linux)
 except Exception:
+    pass
+try:
+    os.setsid()  # a session of its own: the terminal's Ctrl-C is for shifttui
+except OSError:
     pass
 if os.getppid() == 1:
     sys.exit(1)  # shifttui died before the line above took effect
@@ -67,6 +77,14 @@ def setpriv_path() -> str | None:
     return os.path.abspath(found) if probe.returncode == 0 else None
 
 
+@functools.cache
+def setsid_path() -> str | None:
+    """util-linux's setsid (it execs in place when its caller leads no process group, as the
+    launcher never does), or None."""
+    found = shutil.which("setsid")
+    return os.path.abspath(found) if found else None
+
+
 def guarded_cli(cli_path: str | None, directory: Path) -> str | None:
     """A launcher for `cli_path` (None: the bundled CLI) in `directory`; elsewhere than Linux, or
     when there is no CLI to wrap, `cli_path` unchanged (the SDK then reports what is missing)."""
@@ -78,7 +96,9 @@ def guarded_cli(cli_path: str | None, directory: Path) -> str | None:
     setpriv = setpriv_path()
     if setpriv is not None:
         # An absolute setpriv: the policy's env may set another PATH for the CLI.
-        script = _SETPRIV_SCRIPT.format(setpriv=shlex.quote(setpriv), real=shlex.quote(real))
+        setsid = setsid_path()
+        script = _SETPRIV_SCRIPT.format(setpriv=shlex.quote(setpriv), real=shlex.quote(real),
+                                        setsid=f"{shlex.quote(setsid)} -- " if setsid else "")
     elif " " in sys.executable:
         return cli_path  # (a shebang line cannot hold an interpreter path with a space)
     else:
