@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -20,6 +21,7 @@ from claude_agent_sdk import (
 from shifttui.agent.reader import SLICE, MessageReader, _EagerSend
 
 pytestmark = pytest.mark.timeout(20)
+T = TypeVar("T")
 
 
 def assistant(text: str) -> dict[str, Any]:
@@ -120,11 +122,8 @@ async def test_a_closed_queue_ends_the_stream() -> None:
     assert await reader.next_batch() == []
 
 
-async def test_the_sdk_reader_yields_once_a_slice() -> None:
-    """Puts do not yield, except one in every SLICE: a flood still lets the loop run."""
-    client = _Client(size=1000)
-    MessageReader(client)  # type: ignore[arg-type]
-    send = client._query._message_send
+async def loop_turns_during(work: Callable[[], Awaitable[T]]) -> tuple[T, int]:
+    """`work`'s result, and how many times the event loop ran another task while it ran."""
     turns = 0
     stop = False
 
@@ -138,10 +137,23 @@ async def test_the_sdk_reader_yields_once_a_slice() -> None:
         tg.start_soon(count_turns)
         await anyio.lowlevel.checkpoint()
         before = turns
-        for i in range(5 * SLICE):
-            await send.send(assistant(f"m{i}"))
+        result = await work()
         during = turns - before
         stop = True
+    return result, during
+
+
+async def test_the_sdk_reader_yields_once_a_slice() -> None:
+    """Puts do not yield, except one in every SLICE: a flood still lets the loop run."""
+    client = _Client(size=1000)
+    MessageReader(client)  # type: ignore[arg-type]
+    send = client._query._message_send
+
+    async def put() -> None:
+        for i in range(5 * SLICE):
+            await send.send(assistant(f"m{i}"))
+
+    _, during = await loop_turns_during(put)
     assert 4 <= during <= 6  # about one turn of the loop per slice, not one per message
 
 
@@ -150,22 +162,11 @@ async def test_the_consumer_lets_the_loop_run_between_full_slices() -> None:
     reader = MessageReader(client)  # type: ignore[arg-type]
     for i in range(3 * SLICE):
         client._query._message_send.send_nowait(assistant(f"m{i}"))
-    turns = 0
-    stop = False
 
-    async def count_turns() -> None:
-        nonlocal turns
-        while not stop:
-            await anyio.lowlevel.checkpoint()
-            turns += 1
+    async def take() -> list[int]:
+        return [len(await reader.next_batch()) for _ in range(3)]
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(count_turns)
-        await anyio.lowlevel.checkpoint()
-        before = turns
-        sizes = [len(await reader.next_batch()) for _ in range(3)]
-        during = turns - before
-        stop = True
+    sizes, during = await loop_turns_during(take)
     assert sizes == [SLICE] * 3
     assert during == 2  # a turn before the second and the third slice, none within one
 
