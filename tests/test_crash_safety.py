@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from agent_support import Harness
+from process_support import launch_under_parent, wait_gone
 
 from shifttui.agent.lifeline import guarded_cli
 from shifttui.bus import Notice
@@ -47,15 +48,6 @@ def _emitted(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _wait_gone(pid: int, within: float) -> float:
-    start = time.monotonic()
-    while pid_alive(pid):
-        if time.monotonic() - start > within:
-            raise AssertionError(f"agent process {pid} still alive {within} s after the kill")
-        time.sleep(0.05)
-    return time.monotonic() - start
-
-
 @pytest.mark.timeout(60)
 def test_sigkill_mid_stream_loses_nothing_and_leaves_no_agent(
         tmp_path: Path, project_dir: Path, fake_cli: Path) -> None:
@@ -82,7 +74,7 @@ def test_sigkill_mid_stream_loses_nothing_and_leaves_no_agent(
         if proc.poll() is None:
             proc.kill()
     agent_pid = int(pid_file.read_text().split()[0])
-    _wait_gone(agent_pid, 10.0)
+    wait_gone(agent_pid, 10.0)
 
     db = sqlite3.connect(home / "shifttui.db")
     try:
@@ -124,20 +116,12 @@ def test_the_launcher_takes_the_cli_down_with_a_killed_parent(tmp_path: Path) ->
     sleeper.chmod(0o755)
     launcher = guarded_cli(str(sleeper), tmp_path / "bin")
     assert launcher is not None and launcher != str(sleeper)
-    parent = subprocess.Popen(
-        [sys.executable, "-c",
-         "import subprocess, sys, time\n"
-         f"p = subprocess.Popen([{launcher!r}, '--output-format', 'stream-json'])\n"
-         "print(p.pid, flush=True)\n"
-         "time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    cli_pid = int(parent.stdout.readline())
-    time.sleep(0.3)  # let the launcher exec into the CLI
+    parent, cli_pid = launch_under_parent(launcher, "--output-format", "stream-json",
+                                          runs="sleep")
     assert pid_alive(cli_pid)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    _wait_gone(cli_pid, 5.0)
+    wait_gone(cli_pid, 5.0)
 
 
 @pytest.mark.timeout(30)
@@ -202,6 +186,6 @@ def test_full_disk_under_shifttui_run_is_one_clear_line(tmp_path: Path, project_
         assert proc.returncode != 0
         assert "database write failed" in err or "full" in err, err[-2000:]
         assert len([line for line in err.splitlines() if line.strip()]) <= 3, err
-        _wait_gone(int(pid_file.read_text().split()[0]), 10.0)
+        wait_gone(int(pid_file.read_text().split()[0]), 10.0)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)

@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from process_support import launch_under_parent, wait_gone
 
 from shifttui.agent import lifeline
 from shifttui.agent.lifeline import guarded_cli
-from shifttui.procs import pid_alive
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="PR_SET_PDEATHSIG is Linux-only")
@@ -33,14 +32,6 @@ def _script(path: Path, body: str) -> Path:
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(0o755)
     return path
-
-
-def _wait_gone(pid: int, within: float) -> None:
-    deadline = time.monotonic() + within
-    while pid_alive(pid):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"process {pid} still alive {within} s later")
-        time.sleep(0.02)
 
 
 @pytest.mark.timeout(20)
@@ -84,23 +75,10 @@ def test_the_cli_runs_in_a_session_of_its_own_under_the_launchers_pid(
 def test_the_cli_dies_with_a_killed_parent(kind: str, tmp_path: Path) -> None:
     launcher = guarded_cli(str(_script(tmp_path / "cli", "exec sleep 60\n")), tmp_path / "bin")
     assert launcher is not None
-    parent = subprocess.Popen(
-        [sys.executable, "-c",
-         "import subprocess, sys, time\n"
-         f"p = subprocess.Popen([{launcher!r}])\n"
-         "print(p.pid, flush=True)\n"
-         "time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    cli_pid = int(parent.stdout.readline())
-    # Until the launcher has exec'd into the CLI, the pid runs something else.
-    deadline = time.monotonic() + 5
-    while "sleep" not in Path(f"/proc/{cli_pid}/cmdline").read_bytes().decode(errors="replace"):
-        assert time.monotonic() < deadline, "the launcher never exec'd the CLI"
-        time.sleep(0.01)
+    parent, cli_pid = launch_under_parent(launcher, runs="sleep")
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    _wait_gone(cli_pid, 5.0)
+    wait_gone(cli_pid, 5.0)
 
 
 @pytest.mark.timeout(30)
@@ -120,5 +98,5 @@ def test_an_orphaned_launcher_does_not_start_the_cli(kind: str, tmp_path: Path) 
     status = Path(f"/proc/{orphan}/status").read_text()
     if "\nPPid:\t1\n" not in status:
         pytest.skip("orphans are adopted by a subreaper here, not by pid 1")
-    _wait_gone(orphan, 5.0)
+    wait_gone(orphan, 5.0)
     assert not marker.exists()
