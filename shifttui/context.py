@@ -24,8 +24,8 @@ EARLIER_HANDOFFS = 3
 RECENT_SHIFTS = 8
 FEEDBACK_SHOWN = 8
 # git_head and git_changed_files are part of what this module offers its callers.
-__all__ = ["TRUNCATED", "build_context", "check_prompt", "git_changed_files", "git_head",
-           "protocol_text", "render_prompt"]
+__all__ = ["TRUNCATED", "build_context", "check_prompt", "first_message", "git_changed_files",
+           "git_head", "protocol_text", "render_prompt"]
 TRUNCATED = "[truncated]"
 _MIN_CHARS = 500
 
@@ -347,6 +347,13 @@ def render_prompt(project: Project, context: str, *, now: datetime, deadline: da
         "test_command": policy.test_command or "(none)",
     }
     return string.Template(_load_prompt(policy.prompt)).safe_substitute(values)
+
+
+async def first_message(store: Store, project: Project, *, now: datetime, deadline: datetime,
+                        prefix: str = "") -> str:
+    """The shift's first message: the context gathered now, in the prompt template."""
+    context = await build_context(store, project, now=now)
+    return prefix + render_prompt(project, context, now=now, deadline=deadline)
 
 
 def check_prompt(project: Project) -> None:

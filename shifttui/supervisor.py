@@ -9,7 +9,7 @@ import functools
 import logging
 import os
 import weakref
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from shifttui.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
@@ -33,7 +33,6 @@ from shifttui.models import (
     FailureKind,
     Handoff,
     HandoffInput,
-    Project,
     Shift,
     ShiftStatus,
     Trigger,
@@ -88,7 +87,7 @@ class Supervisor:
     ) -> Shift:
         """Claim and start a shift; returns the `running` row. Raises AlreadyRunning,
         LimitReached, NotFound, StateError (e.g. resume of a shift that is not interrupted)."""
-        from shifttui.context import check_prompt, protocol_text
+        from shifttui.context import check_prompt, first_message, protocol_text
         from shifttui.git import git_head
 
         proj = await self.store.projects.get(project)
@@ -131,8 +130,9 @@ class Supervisor:
         # 0.1 s): only the first message needs it, and ShiftRun awaits it after the CLI's start.
         # Gathered before the claim, its git processes slowed the start commit's read as much.
         # The claimed shift is running, so the context's history leaves it out.
-        prompt = asyncio.ensure_future(_first_message(
-            self.store, proj, now=now, deadline=deadline, resume=resume_of is not None))
+        prompt = asyncio.ensure_future(first_message(
+            self.store, proj, now=now, deadline=deadline,
+            prefix=RESUME_PROMPT if resume_of is not None else ""))
         sink = EventSink(shift.id, self.store, self.bus, self.clock,
                          self.home.agent_log(shift.id),
                          on_storage_error=functools.partial(self._storage_failed, shift.id))
@@ -383,15 +383,6 @@ class Supervisor:
         else:
             self.bus.publish(Notice("shift_ended", f"{name}: shift {shift.status.value}",
                                     shift.error or "", run.project.id, shift.id))
-
-
-async def _first_message(store: Store, project: Project, *, now: datetime, deadline: datetime,
-                         resume: bool) -> str:
-    from shifttui.context import build_context, render_prompt
-
-    context = await build_context(store, project, now=now)
-    prompt = render_prompt(project, context, now=now, deadline=deadline)
-    return RESUME_PROMPT + prompt if resume else prompt
 
 
 def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:
