@@ -76,7 +76,9 @@ async def test_force_complete_waits_then_edits_the_auto_draft(
         await pilot.press("f")
         await until(pilot, lambda: isinstance(top(pilot), WaitModal | HandoffEditorModal),
                     what="the wrap-up wait")
-        await until(pilot, lambda: isinstance(top(pilot), HandoffEditorModal), within=20,
+        # Pushed is not yet composed: wait for its fields as well.
+        await until(pilot, lambda: isinstance(top(pilot), HandoffEditorModal)
+                    and bool(top(pilot).query("#f-summary")), within=20,
                     what="the handoff editor")
         editor = top(pilot)
         assert isinstance(editor, HandoffEditorModal)
