@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shifttui.config import Home
+from shifttui.base.config import Home
+from shifttui.base.models import Policy, Project
 from shifttui.fakeagent import write_launcher
-from shifttui.models import Policy, Project
 from shifttui.store import Store
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",

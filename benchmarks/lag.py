@@ -11,7 +11,7 @@ import time
 
 from benchmarks.common import add_project, fake_cli, parser, percentile, report, workdir
 from benchmarks.tuikit import main_screen, make_app, run_shifts
-from shifttui.config import Home
+from shifttui.base.config import Home
 
 TIMER_S = 0.05
 

@@ -12,7 +12,7 @@ import psutil
 
 from benchmarks.common import add_project, fake_cli, parser, report, workdir
 from benchmarks.tuikit import main_screen, make_app, run_shifts
-from shifttui.config import Home
+from shifttui.base.config import Home
 
 
 def rss_mb() -> float:

@@ -18,8 +18,8 @@ from typing import Any
 
 from benchmarks.common import parser, report, workdir
 from benchmarks.tuikit import make_app
-from shifttui.config import Home
-from shifttui.models import EventKind, HandoffInput, Policy, Trigger
+from shifttui.base.config import Home
+from shifttui.base.models import EventKind, HandoffInput, Policy, Trigger
 from shifttui.store import Store
 
 PROJECTS, SHIFTS_PER_PROJECT, EVENTS_PER_SHIFT = 200, 100, 50
@@ -28,7 +28,7 @@ CACHE = Path(tempfile.gettempdir()) / "shifttui-bench-cache" / "startup-v1.db"
 
 async def _seed(db_path: Path) -> None:
     """One project with one ended shift and one event, through the store."""
-    from shifttui.models import ShiftEvent
+    from shifttui.base.models import ShiftEvent
 
     now = datetime.now(UTC) - timedelta(days=30)
     store = await Store.open(db_path, now=now)

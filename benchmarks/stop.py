@@ -10,13 +10,13 @@ import asyncio
 import time
 
 from benchmarks.common import add_project, fake_cli, median, parser, percentile, report, workdir
-from shifttui.config import Home, Settings
-from shifttui.models import ShiftStatus
-from shifttui.procs import pid_alive
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import ShiftStatus
+from shifttui.system.procs import pid_alive
 
 
 async def one(sup: object, name: str) -> float:
-    from shifttui.supervisor import Supervisor
+    from shifttui.shifts.supervisor import Supervisor
 
     assert isinstance(sup, Supervisor)
     shift = await sup.start_shift(name)
@@ -46,8 +46,8 @@ async def one(sup: object, name: str) -> float:
 
 
 async def main_async(shifts: int, as_json: bool) -> None:
+    from shifttui.shifts.supervisor import Supervisor
     from shifttui.store import Store
-    from shifttui.supervisor import Supervisor
 
     with workdir("stop") as root:
         cli = fake_cli(root)

@@ -5,7 +5,7 @@ normalised, stored in SQLite, appended to agent.log), (c) the TUI headless (`App
 live pane showing the shift. All three read the same fake CLI flood; each figure is the flood size
 over the wall time from connecting to the end of the turn/shift, so b/a and c/a hold on a noisy
 machine. (a) gets the SDK as shipped: shifttui's own line parser and queue reader
-(shifttui.agent.fastparse, shifttui.agent.inbox) apply only to the clients shifttui connects.
+(shifts/agent/fastparse.py, shifts/agent/reader.py) apply only to the clients shifttui connects.
 Targets: b/a ≥ 0.8, c/a ≥ 0.6. All three run on asyncio's event loop, as shifttui does.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from benchmarks.common import add_project, fake_cli, parser, report, workdir
 from benchmarks.tuikit import main_screen, until
-from shifttui.config import Home, Settings
-from shifttui.models import ShiftStatus
-from shifttui.runtime import settle_gc
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import ShiftStatus
+from shifttui.system.gc import settle_gc
 
 
 async def bare_sdk(cli: Path, cwd: Path, count: int) -> tuple[float, int]:
@@ -43,8 +43,8 @@ async def bare_sdk(cli: Path, cwd: Path, count: int) -> tuple[float, int]:
 
 
 async def supervisor(root: Path, cli: Path, count: int) -> tuple[float, int]:
+    from shifttui.shifts.supervisor import Supervisor
     from shifttui.store import Store
-    from shifttui.supervisor import Supervisor
 
     home = Home(root / "home").ensure()
     await add_project(home, root, "flood", "flood", {"SHIFTTUI_FAKE_COUNT": str(count)})

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shifttui.config import Home, Settings
+from shifttui.base.config import Home, Settings
 
 
 def make_app(home: Home, cli: Path | None, **settings: Any) -> Any:

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shifttui.bus import BusEvent
-from shifttui.config import Home, Settings
-from shifttui.models import Handoff, Policy, Project, Shift, ShiftEvent
-from shifttui.procs import pid_alive
+from shifttui.base.bus import BusEvent
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Handoff, Policy, Project, Shift, ShiftEvent
+from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.supervisor import Supervisor
+from shifttui.system.procs import pid_alive
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t"}

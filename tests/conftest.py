@@ -9,8 +9,8 @@ from pathlib import Path
 import hypothesis  # noqa: F401 - imported early: a lazy import during assertion rewriting once broke pytest's report on CPython 3.11 ("AST constructor recursion depth mismatch")
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
 from shifttui.store import Store
 
 FIXED_NOW = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
@@ -56,8 +56,8 @@ async def harness(
 ) -> AsyncIterator[object]:
     from agent_support import Harness, git_repo
 
-    from shifttui.config import Settings
-    from shifttui.supervisor import Supervisor
+    from shifttui.base.config import Settings
+    from shifttui.shifts.supervisor import Supervisor
 
     supervisor = Supervisor(store, home, Settings(max_concurrent_shifts=4),
                             cli_path=str(fake_cli), tick_s=0.1)

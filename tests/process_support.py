@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from shifttui.procs import pid_alive
+from shifttui.system.procs import pid_alive
 
 
 def wait_gone(pid: int, within: float) -> float:

@@ -7,11 +7,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shifttui.clock import Clock
-from shifttui.errors import AlreadyRunning, LimitReached
-from shifttui.models import FailureKind, HandoffInput, Shift, Trigger
-from shifttui.procs import process_token
+from shifttui.base.clock import Clock
+from shifttui.base.errors import AlreadyRunning, LimitReached
+from shifttui.base.models import FailureKind, HandoffInput, Shift, Trigger
 from shifttui.store import Store
+from shifttui.system.procs import process_token
 
 
 @dataclass

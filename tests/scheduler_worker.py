@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shifttui.bus import Bus
-from shifttui.clock import FakeClock
-from shifttui.config import Settings
-from shifttui.scheduler import Scheduler
+from shifttui.base.bus import Bus
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Settings
+from shifttui.scheduling.scheduler import Scheduler
 from shifttui.store import Store
 from tests.scheduler_support import FakeStarter
 

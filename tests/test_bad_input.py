@@ -13,12 +13,12 @@ from agent_support import Harness, wait_pid_gone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import shifttui.agent.runner as runner
-from shifttui.agent.options import MAX_LINE_BYTES
+import shifttui.shifts.agent.runner as runner
+from shifttui.base.config import Home
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import EventKind, FailureKind, ShiftStatus
 from shifttui.cli import main
-from shifttui.config import Home
-from shifttui.errors import InvalidInput
-from shifttui.models import EventKind, FailureKind, ShiftStatus
+from shifttui.shifts.agent.options import MAX_LINE_BYTES
 from shifttui.store import Store
 from shifttui.tui.screens.project_form import check_path
 

@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 
-from shifttui.cli import fmt, main
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import (
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import (
     EventKind,
     FailureKind,
     HandoffInput,
@@ -30,8 +29,9 @@ from shifttui.models import (
     ShiftEvent,
     Trigger,
 )
-from shifttui.procs import process_token
+from shifttui.cli import fmt, main
 from shifttui.store import SCHEMA_VERSION, Store
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(60)
 

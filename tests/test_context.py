@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from git_support import git, git_identity, hanging_git  # noqa: F401  (autouse fixture)
 
-from shifttui import git as git_mod
-from shifttui.clock import FakeClock
-from shifttui.config import resource_dir
-from shifttui.context import (
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import resource_dir
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import FailureKind, HandoffInput, Policy, Project, Trigger
+from shifttui.shifts.context import (
     PER_FILE_CHARS,
     TRUNCATED,
     build_context,
@@ -23,10 +24,9 @@ from shifttui.context import (
     protocol_text,
     render_prompt,
 )
-from shifttui.errors import InvalidInput
-from shifttui.models import FailureKind, HandoffInput, Policy, Project, Trigger
-from shifttui.procs import process_token
 from shifttui.store import Store
+from shifttui.system import git as git_mod
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(30)
 

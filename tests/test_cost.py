@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shifttui.agent.cost import RECENT_IDS, CostTracker, estimate_cost, price_for
+from shifttui.shifts.agent.cost import RECENT_IDS, CostTracker, estimate_cost, price_for
 
 
 def test_same_message_id_counts_once_latest_usage_wins() -> None:

@@ -19,13 +19,13 @@ import pytest
 from agent_support import Harness
 from process_support import launch_under_parent, wait_gone
 
-from shifttui.agent.lifeline import guarded_cli
-from shifttui.bus import Notice
-from shifttui.config import Home
-from shifttui.errors import DatabaseError
-from shifttui.models import ShiftStatus
-from shifttui.procs import pid_alive
+from shifttui.base.bus import Notice
+from shifttui.base.config import Home
+from shifttui.base.errors import DatabaseError
+from shifttui.base.models import ShiftStatus
+from shifttui.shifts.agent.lifeline import guarded_cli
 from shifttui.store import Store
+from shifttui.system.procs import pid_alive
 
 SAFE_MARGIN_S = 0.3  # what the CLI emitted this long before the kill must have been kept
 

@@ -36,7 +36,7 @@ from claude_agent_sdk import (
 )
 
 from shifttui.fakeagent import SCENARIOS
-from shifttui.procs import pid_alive
+from shifttui.system.procs import pid_alive
 
 pytestmark = pytest.mark.timeout(20)
 

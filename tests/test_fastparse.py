@@ -9,7 +9,7 @@ import pytest
 from claude_agent_sdk._errors import CLIJSONDecodeError
 from claude_agent_sdk._internal.transport import subprocess_cli
 
-from shifttui.agent import fastparse
+from shifttui.shifts.agent import fastparse
 
 pytestmark = pytest.mark.timeout(10)
 

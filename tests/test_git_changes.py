@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from git_support import git, git_identity, hanging_git  # noqa: F401  (autouse fixture)
 
-from shifttui import git as git_mod
-from shifttui.git import git_changed_files, git_head
+from shifttui.system import git as git_mod
+from shifttui.system.git import git_changed_files, git_head
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shifttui.agent.guards import Guard, simple_commands
+from shifttui.shifts.agent.guards import Guard, simple_commands
 
 
 @pytest.fixture

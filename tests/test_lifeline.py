@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from process_support import launch_under_parent, wait_gone
 
-from shifttui.agent import lifeline
-from shifttui.agent.lifeline import guarded_cli
+from shifttui.shifts.agent import lifeline
+from shifttui.shifts.agent.lifeline import guarded_cli
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="PR_SET_PDEATHSIG is Linux-only")

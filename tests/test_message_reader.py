@@ -18,7 +18,7 @@ from claude_agent_sdk import (
     TextBlock,
 )
 
-from shifttui.agent.reader import SLICE, MessageReader, _EagerSend
+from shifttui.shifts.agent.reader import SLICE, MessageReader, _EagerSend
 
 pytestmark = pytest.mark.timeout(20)
 T = TypeVar("T")

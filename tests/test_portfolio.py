@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import CatchUp, PermissionMode, Policy, Project, Triggers
 from shifttui.cli import main
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.errors import InvalidInput
-from shifttui.models import CatchUp, PermissionMode, Policy, Project, Triggers
-from shifttui.portfolio import export_toml, import_portfolio, parse_portfolio
+from shifttui.review.portfolio import export_toml, import_portfolio, parse_portfolio
 from shifttui.store import Store
 
 pytestmark = pytest.mark.timeout(60)

@@ -48,7 +48,7 @@ from loopback_api import (
     say,
 )
 
-from shifttui.models import HandoffInput
+from shifttui.base.models import HandoffInput
 
 BUNDLED_CLI = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 PROTOCOL_MARKER = "SHIFT PROTOCOL: end every shift by calling complete_shift."

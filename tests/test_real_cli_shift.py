@@ -16,10 +16,10 @@ import pytest
 from agent_support import git_repo, wait_pid_gone
 from loopback_api import LoopbackAPI, bash, call, cli_env, endless, fail, say
 
-from shifttui.config import Home, Settings
-from shifttui.models import Author, EventKind, FailureKind, Policy, ShiftStatus
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Author, EventKind, FailureKind, Policy, ShiftStatus
+from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.supervisor import Supervisor
 
 BUNDLED_CLI = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 COMPLETE = "mcp__shift__complete_shift"

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shifttui.base.config import Home
+from shifttui.base.models import FailureKind, HandoffInput, Policy, Shift, Trigger
+from shifttui.base.models import TestResult as Verdict
 from shifttui.cli import main
-from shifttui.config import Home
-from shifttui.models import FailureKind, HandoffInput, Policy, Shift, Trigger
-from shifttui.models import TestResult as Verdict
-from shifttui.procs import process_token
-from shifttui.report import day_bounds, day_report
+from shifttui.review.report import day_bounds, day_report
 from shifttui.store import Store
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from git_support import git, git_identity  # noqa: F401  (autouse fixture)
 
-from shifttui.clock import FakeClock
-from shifttui.context import build_context, render_prompt
-from shifttui.errors import InvalidInput, NotFound, StateError
-from shifttui.gitdiff import TRUNCATED_MARKER
-from shifttui.models import FailureKind, HandoffInput, Policy, Project, Shift, Trigger
-from shifttui.procs import process_token
-from shifttui.review import (
+from shifttui.base.clock import FakeClock
+from shifttui.base.errors import InvalidInput, NotFound, StateError
+from shifttui.base.models import FailureKind, HandoffInput, Policy, Project, Shift, Trigger
+from shifttui.review.diff import TRUNCATED_MARKER
+from shifttui.review.inbox import (
     inbox,
     mark_reviewed,
     resolve_target,
@@ -25,7 +23,9 @@ from shifttui.review import (
     shift_diff_stat,
     unreviewed_count,
 )
+from shifttui.shifts.context import build_context, render_prompt
 from shifttui.store import Store
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(30)
 MIN = timedelta(minutes=1)

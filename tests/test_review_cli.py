@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import FailureKind, HandoffInput, Policy, Shift, Trigger
 from shifttui.cli import main
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import FailureKind, HandoffInput, Policy, Shift, Trigger
-from shifttui.procs import process_token
 from shifttui.store import Store
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(60)
 MIN = timedelta(minutes=1)

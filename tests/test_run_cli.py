@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shifttui.procs import pid_alive
+from shifttui.system.procs import pid_alive
 
 pytestmark = pytest.mark.timeout(40)
 

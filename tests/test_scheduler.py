@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shifttui.bus import Bus, BusEvent, Notice
-from shifttui.clock import FakeClock
-from shifttui.config import Settings
-from shifttui.models import CatchUp, Policy, Project, Trigger
-from shifttui.scheduler import Scheduler
+from shifttui.base.bus import Bus, BusEvent, Notice
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Settings
+from shifttui.base.models import CatchUp, Policy, Project, Trigger
 from shifttui.scheduling.budget import BudgetLevel, daily_budget_state
 from shifttui.scheduling.cron import next_fires
+from shifttui.scheduling.scheduler import Scheduler
 from shifttui.scheduling.views import (
     SchedulerRole,
     format_decision,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from agent_support import git_repo
 
-from shifttui.config import Home, Settings
-from shifttui.models import Policy, ShiftStatus, Trigger
-from shifttui.procs import pid_alive
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Policy, ShiftStatus, Trigger
 from shifttui.store import Store
+from shifttui.system.procs import pid_alive
 
 
 class Proc:

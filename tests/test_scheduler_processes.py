@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import Policy, Trigger
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import Policy, Trigger
 from shifttui.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from agent_support import git_repo
 
-from shifttui.bus import Bus, BusEvent, Notice
-from shifttui.clock import FakeClock
-from shifttui.config import Home, Settings
-from shifttui.models import Policy, Project, Shift, ShiftStatus, Trigger, Triggers
-from shifttui.scheduler import Scheduler
+from shifttui.base.bus import Bus, BusEvent, Notice
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Policy, Project, Shift, ShiftStatus, Trigger, Triggers
+from shifttui.scheduling.scheduler import Scheduler
+from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.supervisor import Supervisor
 
 pytestmark = pytest.mark.timeout(60)
 

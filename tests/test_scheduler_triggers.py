@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shifttui.bus import Bus, BusEvent, Notice, ShiftEnded
-from shifttui.clock import FakeClock
-from shifttui.config import Settings
-from shifttui.models import Policy, Project, Trigger, Triggers
-from shifttui.scheduler import Scheduler
+from shifttui.base.bus import Bus, BusEvent, Notice, ShiftEnded
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Settings
+from shifttui.base.models import Policy, Project, Trigger, Triggers
 from shifttui.scheduling.filewatch import scan
+from shifttui.scheduling.scheduler import Scheduler
 from shifttui.store import Store
 from tests.scheduler_support import FakeStarter, finish
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.errors import (
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.errors import (
     AlreadyRunning,
     DatabaseError,
     InvalidInput,
     NotFound,
     StateError,
 )
-from shifttui.models import (
+from shifttui.base.models import (
     EventKind,
     FailureKind,
     Handoff,
@@ -35,8 +35,8 @@ from shifttui.models import (
     ShiftStatus,
     Trigger,
 )
-from shifttui.procs import process_token
 from shifttui.store import SCHEMA_VERSION, Store
+from shifttui.system.procs import process_token
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -84,9 +84,9 @@ _CLAIMER = """
 import asyncio, json, os, sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from shifttui.errors import AlreadyRunning
-from shifttui.models import Trigger
-from shifttui.procs import process_token
+from shifttui.base.errors import AlreadyRunning
+from shifttui.base.models import Trigger
+from shifttui.system.procs import process_token
 from shifttui.store import Store
 
 async def main():
@@ -255,7 +255,8 @@ async def test_ending_an_ended_shift_is_a_state_error(store: Store, clock: FakeC
 def _dead_process_token() -> tuple[int, str]:
     """The (pid, token) of a real process that has exited and been reaped."""
     out = subprocess.run(
-        [sys.executable, "-c", "from shifttui.procs import process_token; print(process_token())"],
+        [sys.executable, "-c",
+         "from shifttui.system.procs import process_token; print(process_token())"],
         check=True, capture_output=True, text=True, timeout=20,
     ).stdout.strip()
     return int(out.split(":")[0]), out

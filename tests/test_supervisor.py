@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 from agent_support import Harness, wait_pid_gone
 
-from shifttui.agent.process import OUTPUT_PIPE_BYTES
-from shifttui.bus import (
+from shifttui.base.bus import (
     QuestionAsked,
     QuestionClosed,
     ShiftEnded,
     ShiftEventsAdded,
     ShiftStarted,
 )
-from shifttui.errors import AlreadyRunning, InvalidInput, StateError
-from shifttui.models import (
+from shifttui.base.errors import AlreadyRunning, InvalidInput, StateError
+from shifttui.base.models import (
     Author,
     EventKind,
     FailureKind,
@@ -29,6 +28,7 @@ from shifttui.models import (
     ShiftStatus,
     Trigger,
 )
+from shifttui.shifts.agent.process import OUTPUT_PIPE_BYTES
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -315,7 +315,7 @@ async def test_question_closes_when_the_shift_is_abandoned(harness: Harness) -> 
 
 async def test_a_flood_is_back_pressured_to_bounded_memory(
         harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shifttui.agent import sink as sink_mod
+    from shifttui.shifts.agent import sink as sink_mod
 
     monkeypatch.setattr(sink_mod, "BACKLOG_LIMIT", 200)
     peak = 0

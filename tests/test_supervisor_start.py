@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from agent_support import Harness
 
-import shifttui.context
-from shifttui.bus import ShiftEventsAdded
-from shifttui.errors import AlreadyRunning, InvalidInput
-from shifttui.models import FailureKind, ShiftStatus
-from shifttui.procs import pid_alive
+import shifttui.shifts.context
+from shifttui.base.bus import ShiftEventsAdded
+from shifttui.base.errors import AlreadyRunning, InvalidInput
+from shifttui.base.models import FailureKind, ShiftStatus
+from shifttui.system.procs import pid_alive
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -40,7 +40,7 @@ async def test_a_context_that_cannot_be_built_fails_the_claimed_shift(
         await asyncio.sleep(0)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(shifttui.context, "build_context", broken)
+    monkeypatch.setattr(shifttui.shifts.context, "build_context", broken)
     project = await harness.add_project("normal")
     shift = await harness.supervisor.start_shift(project.name)
     failed = await asyncio.wait_for(harness.supervisor.wait(shift.id), 20)
@@ -79,7 +79,7 @@ async def test_an_abandon_while_the_context_is_built_ends_the_shift_at_once(
             raise
         return ""  # pragma: no cover
 
-    monkeypatch.setattr(shifttui.context, "build_context", stuck)
+    monkeypatch.setattr(shifttui.shifts.context, "build_context", stuck)
     project = await harness.add_project("normal")
     shift = await harness.supervisor.start_shift(project.name)
     await asyncio.wait_for(gathering.wait(), 10)
@@ -106,7 +106,7 @@ async def test_a_refused_claim_starts_no_context_work(
         builds.append(args)
         return ""
 
-    monkeypatch.setattr(shifttui.context, "build_context", counting_build)
+    monkeypatch.setattr(shifttui.shifts.context, "build_context", counting_build)
     try:
         with pytest.raises(AlreadyRunning):
             await harness.supervisor.start_shift("proj")

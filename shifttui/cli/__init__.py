@@ -16,6 +16,8 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from shifttui import __version__
+from shifttui.base.errors import ShiftTuiError
+from shifttui.base.models import first_error
 from shifttui.cli import (
     commands_app,
     commands_portfolio,
@@ -26,8 +28,6 @@ from shifttui.cli import (
     commands_shifts,
 )
 from shifttui.cli.base import Ctx
-from shifttui.errors import ShiftTuiError
-from shifttui.models import first_error
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
            commands_review, commands_portfolio]

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from shifttui.clock import Clock, SystemClock
-from shifttui.config import Home, Settings, resolve_home
-from shifttui.logs import configure_logging
+from shifttui.base.clock import Clock, SystemClock
+from shifttui.base.config import Home, Settings, resolve_home
 from shifttui.store import Store
+from shifttui.system.logs import configure_logging
 
 
 @dataclass

@@ -12,12 +12,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from shifttui.base.clock import SystemClock
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Policy
 from shifttui.cli.base import Ctx
-from shifttui.clock import SystemClock
-from shifttui.config import Home, Settings
-from shifttui.logs import configure_logging
-from shifttui.models import Policy
 from shifttui.store import Store
+from shifttui.system.logs import configure_logging
 
 DEMO_PROJECTS = [
     # name, scenario, what the repository holds

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from shifttui.base.errors import InvalidInput
 from shifttui.cli.base import Ctx
 from shifttui.cli.commands_review import write_text
-from shifttui.errors import InvalidInput
-from shifttui.paths import is_dir
-from shifttui.portfolio import export_portfolio, import_portfolio
+from shifttui.review.portfolio import export_portfolio, import_portfolio
+from shifttui.system.paths import is_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

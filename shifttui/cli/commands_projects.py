@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import Policy, Project, Shift, slugify, validate_project_name
 from shifttui.cli import fmt
 from shifttui.cli.base import Ctx, print_json
 from shifttui.cli.policy_flags import add_policy_flags, apply_policy_flags
 from shifttui.cli.views import print_project, project_details, project_json, shift_json
-from shifttui.errors import InvalidInput
-from shifttui.models import Policy, Project, Shift, slugify, validate_project_name
 from shifttui.store import Store
 
 

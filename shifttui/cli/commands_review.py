@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from shifttui.base.errors import InvalidInput
 from shifttui.cli import fmt
 from shifttui.cli.base import Ctx, print_json
-from shifttui.errors import InvalidInput
-from shifttui.review import InboxItem, inbox, resolve_target, review, unreviewed_count
+from shifttui.review.inbox import InboxItem, inbox, resolve_target, review, unreviewed_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -107,7 +107,7 @@ async def cmd_review(args: argparse.Namespace, ctx: Ctx) -> int:
 
 
 async def cmd_report(args: argparse.Namespace, ctx: Ctx) -> int:
-    from shifttui.report import day_report, parse_day
+    from shifttui.review.report import day_report, parse_day
     from shifttui.scheduling.cron import local_tz
 
     tz = local_tz()

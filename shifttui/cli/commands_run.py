@@ -8,11 +8,11 @@ import contextlib
 import signal
 import sys
 
-from shifttui.bus import BusEvent, Notice, ShiftEventsAdded
+from shifttui.base.bus import BusEvent, Notice, ShiftEventsAdded
+from shifttui.base.models import ShiftEvent, ShiftStatus
 from shifttui.cli.base import Ctx, print_json_line
 from shifttui.cli.fmt import clock_time, cost, duration
-from shifttui.models import ShiftEvent, ShiftStatus
-from shifttui.runtime import settle_gc
+from shifttui.system.gc import settle_gc
 
 EXIT_CODES = {
     ShiftStatus.COMPLETED: 0,
@@ -34,7 +34,7 @@ def _event_line(event: ShiftEvent) -> str:
 
 async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
     # Imported here: the SDK is heavy, and the other sub-commands should start fast.
-    from shifttui.supervisor import Supervisor
+    from shifttui.shifts.supervisor import Supervisor
 
     supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock)
 

@@ -8,14 +8,14 @@ import contextlib
 import signal
 import sys
 
-from shifttui.bus import Bus, BusEvent, Notice
+from shifttui.base.bus import Bus, BusEvent, Notice
+from shifttui.base.models import Decision
 from shifttui.cli.base import Ctx
-from shifttui.models import Decision
-from shifttui.runtime import settle_gc
-from shifttui.scheduler import Scheduler
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease
+from shifttui.scheduling.scheduler import Scheduler
 from shifttui.scheduling.views import format_decision
+from shifttui.system.gc import settle_gc
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,7 +58,7 @@ async def cmd_trigger(args: argparse.Namespace, ctx: Ctx) -> int:
 async def cmd_daemon(args: argparse.Namespace, ctx: Ctx) -> int:
     tz = local_tz()
     bus = Bus()
-    from shifttui.supervisor import Supervisor  # the SDK is heavy: only when needed
+    from shifttui.shifts.supervisor import Supervisor  # the SDK is heavy: only when needed
 
     supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock, bus=bus)
     settle_gc()

@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Callable
 
+from shifttui.base.errors import InvalidInput, NotFound
+from shifttui.base.models import Handoff, Shift, ShiftEvent, ShiftStatus
 from shifttui.cli.base import Ctx, print_json, print_json_line
 from shifttui.cli.views import (
     event_json,
@@ -16,8 +18,6 @@ from shifttui.cli.views import (
     shift_json,
     shift_table,
 )
-from shifttui.errors import InvalidInput, NotFound
-from shifttui.models import Handoff, Shift, ShiftEvent, ShiftStatus
 from shifttui.store import Store
 
 FOLLOW_POLL_SECONDS = 0.25
@@ -114,7 +114,7 @@ async def _find_handoff(store: Store, target: str) -> tuple[Handoff, Shift]:
 
 
 async def cmd_context(args: argparse.Namespace, ctx: Ctx) -> int:
-    from shifttui.context import build_context
+    from shifttui.shifts.context import build_context
 
     project = await ctx.store.projects.get(args.name)
     text = await build_context(ctx.store, project, now=ctx.clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from shifttui.formatting import cost, duration, first_line
+from shifttui.base.text import cost, duration, first_line
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.cron import next_fires as cron_next_fires
 

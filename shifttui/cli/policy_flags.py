@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shifttui.errors import InvalidInput
-from shifttui.models import DEFAULT_DENY, PermissionMode, Policy, first_error
-from shifttui.paths import is_dir
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import DEFAULT_DENY, PermissionMode, Policy, first_error
+from shifttui.system.paths import is_dir
 
 
 class _Unset:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shifttui.base.models import Handoff, Policy, Project, Shift, ShiftEvent
 from shifttui.cli import fmt
-from shifttui.models import Handoff, Policy, Project, Shift, ShiftEvent
 from shifttui.store import Store
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shifttui.models import Project, Shift, ShiftStatus
+from shifttui.base.models import Project, Shift, ShiftStatus
 from shifttui.store import Store
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from shifttui.bus import Notice
-from shifttui.config import Settings
+from shifttui.base.bus import Notice
+from shifttui.base.config import Settings
 from shifttui.store import Store
 
 WARN_FRACTION = 0.75

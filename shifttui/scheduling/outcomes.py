@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shifttui.models import Shift, Trigger
+from shifttui.base.models import Shift, Trigger
 
 # Outcomes and reasons of decisions; the UI shows "outcome: detail".
 STARTED, SKIPPED, DEFERRED, PAUSED, FAILED = "started", "skipped", "deferred", "paused", "failed"

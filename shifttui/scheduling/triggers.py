@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from shifttui.models import Project, slugify
+from shifttui.base.models import Project, slugify
 from shifttui.scheduling.filewatch import FileWatch
 from shifttui.store import Store
 

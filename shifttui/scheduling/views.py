@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from shifttui.config import Settings
-from shifttui.models import Decision, Project
+from shifttui.base.config import Settings
+from shifttui.base.models import Decision, Project
 from shifttui.scheduling.budget import (
     BudgetState,
     daily_budget_state,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from shifttui.procs import owner_alive
 from shifttui.store.db import Database
 from shifttui.store.events import Events
 from shifttui.store.handoffs import FeedbackStore, Handoffs
@@ -13,6 +12,7 @@ from shifttui.store.migrations import SCHEMA_VERSION
 from shifttui.store.projects import Projects
 from shifttui.store.scheduling import Scheduling
 from shifttui.store.shifts import Shifts
+from shifttui.system.procs import owner_alive
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 

@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 import orjson
 
-from shifttui.errors import DatabaseError
+from shifttui.base.errors import DatabaseError
 from shifttui.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import aiosqlite
 import orjson
 
-from shifttui.models import EventKind, ShiftEvent
+from shifttui.base.models import EventKind, ShiftEvent
 from shifttui.store.db import Database, loads, parse_ts, ts
 
 _dumps = orjson.dumps

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.errors import InvalidInput, NotFound
-from shifttui.models import Author, Feedback, Handoff
+from shifttui.base.errors import InvalidInput, NotFound
+from shifttui.base.models import Author, Feedback, Handoff
 from shifttui.store.db import Database, parse_ts, ts
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.errors import AlreadyExists, NotFound, StateError
-from shifttui.models import Policy, Project, slugify, validate_project_name
+from shifttui.base.errors import AlreadyExists, NotFound, StateError
+from shifttui.base.models import Policy, Project, slugify, validate_project_name
 from shifttui.store.db import Database, parse_ts, ts
 
 

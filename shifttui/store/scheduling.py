@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.models import Decision
+from shifttui.base.models import Decision
 from shifttui.store.db import Database, parse_ts, ts
 
 

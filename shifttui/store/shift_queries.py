@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.models import FailureKind, Shift, ShiftStatus, TestResult, Trigger
+from shifttui.base.models import FailureKind, Shift, ShiftStatus, TestResult, Trigger
 from shifttui.store.db import Database, parse_ts, ts
 
 _COUNTED_FAILED = tuple(k.value for k in FailureKind if k.counts_toward_pause)

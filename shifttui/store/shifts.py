@@ -10,9 +10,9 @@ from datetime import datetime
 import aiosqlite
 from pydantic import ValidationError
 
-from shifttui.errors import AlreadyRunning, InvalidInput, NotFound, StateError
-from shifttui.ids import new_shift_id
-from shifttui.models import (
+from shifttui.base.errors import AlreadyRunning, InvalidInput, NotFound, StateError
+from shifttui.base.ids import new_shift_id
+from shifttui.base.models import (
     Author,
     FailureKind,
     Handoff,

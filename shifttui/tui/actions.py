@@ -13,8 +13,8 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import Screen
 
-from shifttui.errors import NotFound, StateError
-from shifttui.models import HandoffInput, Policy, Project, Shift, ShiftStatus, Trigger
+from shifttui.base.errors import NotFound, StateError
+from shifttui.base.models import HandoffInput, Policy, Project, Shift, ShiftStatus, Trigger
 from shifttui.scheduling.budget import daily_budget_state
 from shifttui.tui.messages import ProjectsChanged
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
@@ -226,7 +226,7 @@ class ProjectActions(Screen[Any]):
         project = await self._project()
         if project is None:
             return
-        from shifttui.context import build_context
+        from shifttui.shifts.context import build_context
 
         svc = services(self)
         text = await build_context(svc.store, project, now=svc.clock.now())

@@ -12,17 +12,17 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from shifttui.bus import BusEvent, Notice, QuestionAsked, ShiftEnded, ShiftEventsAdded
-from shifttui.clock import Clock, SystemClock
-from shifttui.config import Home, Settings
-from shifttui.errors import ShiftTuiError
-from shifttui.models import ShiftStatus
-from shifttui.notify import notice_payload, run_notify_command
-from shifttui.scheduler import Scheduler
+from shifttui.base.bus import BusEvent, Notice, QuestionAsked, ShiftEnded, ShiftEventsAdded
+from shifttui.base.clock import Clock, SystemClock
+from shifttui.base.config import Home, Settings
+from shifttui.base.errors import ShiftTuiError
+from shifttui.base.models import ShiftStatus
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo
+from shifttui.scheduling.scheduler import Scheduler
+from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.supervisor import Supervisor
+from shifttui.system.notify import notice_payload, run_notify_command
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.feeds import EventFeeds
 from shifttui.tui.messages import CoreEvent, SchedulerChanged

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shifttui.models import Project, Shift
+from shifttui.base.models import Project, Shift
 from shifttui.store import Store
 
 

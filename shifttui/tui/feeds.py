@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from textual.dom import DOMNode
 
-from shifttui.models import ShiftEvent
+from shifttui.base.models import ShiftEvent
 
 EventsCallback = Callable[[Sequence[ShiftEvent]], None]
 

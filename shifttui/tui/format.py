@@ -6,8 +6,8 @@ from datetime import datetime
 
 from rich.text import Text
 
-from shifttui import formatting
-from shifttui.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
+from shifttui.base import text as formatting
+from shifttui.base.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
 from shifttui.scheduling import cron
 from shifttui.scheduling.cron import local_tz
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from shifttui.bus import BusEvent
+from shifttui.base.bus import BusEvent
 
 
 class CoreEvent(Message, bubble=False):

@@ -8,8 +8,8 @@ from datetime import datetime, tzinfo
 
 from rich.text import Text
 
-from shifttui.bus import Notice
-from shifttui.models import Decision, Project
+from shifttui.base.bus import Notice
+from shifttui.base.models import Decision, Project
 from shifttui.scheduling.budget import BudgetLevel, BudgetState
 from shifttui.scheduling.outcomes import (
     DEFERRED,

@@ -8,12 +8,12 @@ from typing import Protocol, cast
 
 from textual.dom import DOMNode
 
-from shifttui.clock import Clock
-from shifttui.config import Home, Settings
-from shifttui.scheduler import Scheduler
+from shifttui.base.clock import Clock
+from shifttui.base.config import Home, Settings
 from shifttui.scheduling.cron import local_tz
+from shifttui.scheduling.scheduler import Scheduler
+from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.supervisor import Supervisor
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.theme import Theme
 
-from shifttui.config import Home, resource_dir, user_config_dir
+from shifttui.base.config import Home, resource_dir, user_config_dir
 
 DEFAULT_THEME = "shifttui-dark"
 _FIELDS = {f.name for f in fields(Theme)}

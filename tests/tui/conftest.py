@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home, Settings
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home, Settings
 from shifttui.store import Store
 
 from .seed import NOW, seed, show_fixed_paths

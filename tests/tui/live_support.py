@@ -10,8 +10,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from shifttui.config import Home, Settings
-from shifttui.models import Policy, Project
+from shifttui.base.config import Home, Settings
+from shifttui.base.models import Policy, Project
 from shifttui.store import Store
 from shifttui.tui.app import ShiftTuiApp
 from shifttui.tui.screens.main import MainScreen

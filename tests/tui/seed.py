@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import shifttui.store.shifts as shifts_module
-from shifttui.models import (
+from shifttui.base.models import (
     Author,
     EventKind,
     FailureKind,
@@ -22,8 +22,8 @@ from shifttui.models import (
     TestResult,
     Trigger,
 )
-from shifttui.procs import process_token
 from shifttui.store import Store
+from shifttui.system.procs import process_token
 
 NOW = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
 

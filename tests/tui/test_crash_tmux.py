@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from shifttui.fakeagent import write_launcher
-from shifttui.procs import pid_alive
+from shifttui.system.procs import pid_alive
 
 from .tmux_support import Tmux
 

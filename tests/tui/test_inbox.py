@@ -9,8 +9,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Markdown, TextArea
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
 from shifttui.store import Store
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.screens import main as main_module

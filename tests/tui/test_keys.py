@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
 from shifttui.store import Store
 from shifttui.tui.screens.detail import ProjectDetailScreen
 from shifttui.tui.screens.handoff_view import HandoffScreen

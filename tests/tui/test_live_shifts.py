@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from shifttui.config import Home
-from shifttui.models import Author, ShiftStatus
-from shifttui.procs import pid_alive
+from shifttui.base.config import Home
+from shifttui.base.models import Author, ShiftStatus
 from shifttui.store import Store
+from shifttui.system.procs import pid_alive
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
 from shifttui.tui.screens.modals import ConfirmModal, TextPromptModal, WaitModal
 from shifttui.tui.widgets.shift_pane import ShiftPane

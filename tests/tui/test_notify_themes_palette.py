@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 
-from shifttui.bus import Notice
-from shifttui.clock import FakeClock
-from shifttui.config import Home, Settings
-from shifttui.notify import notice_payload, run_notify_command
+from shifttui.base.bus import Notice
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home, Settings
+from shifttui.system.notify import notice_payload, run_notify_command
 from shifttui.tui.app import ShiftTuiApp
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.themes import load_theme_file, load_themes

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import Policy
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import Policy
 from shifttui.store import Store
 from shifttui.tui.screens.policy_form import FIELDS, PolicyFormModal, field_id, validate_form
 

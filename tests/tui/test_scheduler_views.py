@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from shifttui.bus import Notice
-from shifttui.clock import FakeClock
-from shifttui.config import Home, Settings
-from shifttui.errors import StateError
-from shifttui.models import Policy, Shift, Trigger
+from shifttui.base.bus import Notice
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home, Settings
+from shifttui.base.errors import StateError
+from shifttui.base.models import Policy, Shift, Trigger
 from shifttui.scheduling.budget import daily_budget_state
 from shifttui.scheduling.lease import LEASE_NAME
 from shifttui.scheduling.outcomes import DEFERRED, FAILED, R_BUDGET, R_LIMIT, R_RUNNING, SKIPPED
@@ -199,7 +199,7 @@ async def test_detail_interleaves_decisions_with_shifts_and_says_why(
 
 
 def test_decision_status_is_short_for_every_reason() -> None:
-    from shifttui.models import Decision
+    from shifttui.base.models import Decision
 
     def status(outcome: str, detail: str) -> str:
         return decision_status(Decision(id=1, project_id="p", ts=NOW, source="schedule",

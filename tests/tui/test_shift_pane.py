@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import EventKind, ShiftEvent
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import EventKind, ShiftEvent
 from shifttui.tui.widgets.shift_pane import ShiftPane
 
 from .conftest import make_app

@@ -9,9 +9,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from shifttui.clock import FakeClock
-from shifttui.config import Home
-from shifttui.models import HandoffInput
+from shifttui.base.clock import FakeClock
+from shifttui.base.config import Home
+from shifttui.base.models import HandoffInput
 from shifttui.tui.screens.detail import ProjectDetailScreen
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
 from shifttui.tui.screens.handoff_view import HandoffScreen

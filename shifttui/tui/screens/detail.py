@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
-from shifttui.bus import Notice, ShiftEnded, ShiftStarted
-from shifttui.models import Decision, Handoff, Project, Shift
+from shifttui.base.bus import Notice, ShiftEnded, ShiftStarted
+from shifttui.base.models import Decision, Handoff, Project, Shift
 from shifttui.scheduling.outcomes import STARTED
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
-from shifttui.models import HandoffInput
+from shifttui.base.models import HandoffInput
 
 LIST_FIELDS = [
     ("completed", "Completed"),

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown
 
-from shifttui.models import Handoff
+from shifttui.base.models import Handoff
 from shifttui.tui.format import handoff_markdown, local_time
 from shifttui.tui.services import services
 

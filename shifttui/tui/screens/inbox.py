@@ -17,11 +17,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, Static, TextArea
 
-from shifttui.bus import ShiftEnded
-from shifttui.errors import ShiftTuiError
-from shifttui.gitdiff import DiffStat
-from shifttui.models import Shift
-from shifttui.review import (
+from shifttui.base.bus import ShiftEnded
+from shifttui.base.errors import ShiftTuiError
+from shifttui.base.models import Shift
+from shifttui.review.diff import DiffStat
+from shifttui.review.inbox import (
     InboxItem,
     inbox,
     mark_reviewed,

@@ -13,17 +13,17 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 from textual.widgets.data_table import CellDoesNotExist
 
-from shifttui.bus import (
+from shifttui.base.bus import (
     QuestionAsked,
     QuestionClosed,
     ShiftEnded,
     ShiftProgress,
     ShiftStarted,
 )
-from shifttui.models import Shift
-from shifttui.review import unreviewed_count
-from shifttui.runtime import settle_gc
+from shifttui.base.models import Shift
+from shifttui.review.inbox import unreviewed_count
 from shifttui.scheduling.views import SchedulerState, scheduler_state
+from shifttui.system.gc import settle_gc
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
 from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, shift_outcome
@@ -81,7 +81,7 @@ class MainScreen(ProjectActions):
         return self.query_one("#projects", DataTable)
 
     def on_mount(self) -> None:
-        settle_gc()  # start-up is done: see shifttui.runtime
+        settle_gc()  # start-up is done: see shifttui.system.gc
         for key, label in COLUMNS:
             self.table.add_column(label, key=key)
         self.table.focus()

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from shifttui.models import CatchUp, PermissionMode, Policy, Project, validate_cron
+from shifttui.base.models import CatchUp, PermissionMode, Policy, Project, validate_cron
 from shifttui.tui.format import next_fires
 
 

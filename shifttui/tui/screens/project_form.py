@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from shifttui.models import slugify, validate_project_name
-from shifttui.paths import exists, is_dir
+from shifttui.base.models import slugify, validate_project_name
+from shifttui.system.paths import exists, is_dir
 
 
 @dataclass(frozen=True)

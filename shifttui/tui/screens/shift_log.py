@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Markdown, TabbedContent, TabPane
 
-from shifttui.bus import ShiftEnded, ShiftProgress
-from shifttui.models import ShiftStatus
+from shifttui.base.bus import ShiftEnded, ShiftProgress
+from shifttui.base.models import ShiftStatus
 from shifttui.tui.format import STATUS_GLYPH, handoff_markdown, local_time, shift_outcome
 from shifttui.tui.messages import CoreEvent
 from shifttui.tui.services import services

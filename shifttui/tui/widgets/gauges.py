@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from shifttui.bus import ShiftStats
+from shifttui.base.bus import ShiftStats
 from shifttui.tui.format import duration, money, tokens
 
 _BAR = 10

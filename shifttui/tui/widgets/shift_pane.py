@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog
 
-from shifttui.bus import ShiftStats
-from shifttui.models import Handoff, Shift, ShiftEvent
+from shifttui.base.bus import ShiftStats
+from shifttui.base.models import Handoff, Shift, ShiftEvent
 from shifttui.tui.feeds import event_feeds
 from shifttui.tui.format import (
     STATUS_GLYPH,

@@ -19,10 +19,13 @@ from claude_agent_sdk import (
 )
 from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
-from shifttui.agent import fastparse
-from shifttui.agent.cost import CostTracker
-from shifttui.agent.draft import Transcript
-from shifttui.agent.endings import (
+from shifttui.base.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
+from shifttui.base.clock import Clock
+from shifttui.base.models import Author, EventKind, FailureKind, HandoffInput, Project, Shift
+from shifttui.shifts.agent import fastparse
+from shifttui.shifts.agent.cost import CostTracker
+from shifttui.shifts.agent.draft import Transcript
+from shifttui.shifts.agent.endings import (
     FOLLOW_UP,
     NO_OPERATOR,
     WRAP_UP,
@@ -30,19 +33,16 @@ from shifttui.agent.endings import (
     Stop,
     hard_ending,
 )
-from shifttui.agent.failures import classify_exception, classify_result
-from shifttui.agent.guards import Guard
-from shifttui.agent.lifeline import guarded_cli
-from shifttui.agent.normalize import normalize, one_line
-from shifttui.agent.options import build_options
-from shifttui.agent.process import agent_pid, close_client, widen_output_pipe
-from shifttui.agent.reader import MessageReader
-from shifttui.agent.sink import EventSink
-from shifttui.agent.tools import build_server
-from shifttui.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
-from shifttui.clock import Clock
-from shifttui.models import Author, EventKind, FailureKind, HandoffInput, Project, Shift
-from shifttui.procs import kill_tree
+from shifttui.shifts.agent.failures import classify_exception, classify_result
+from shifttui.shifts.agent.guards import Guard
+from shifttui.shifts.agent.lifeline import guarded_cli
+from shifttui.shifts.agent.normalize import normalize, one_line
+from shifttui.shifts.agent.options import build_options
+from shifttui.shifts.agent.process import agent_pid, close_client, widen_output_pipe
+from shifttui.shifts.agent.reader import MessageReader
+from shifttui.shifts.agent.sink import EventSink
+from shifttui.shifts.agent.tools import build_server
+from shifttui.system.procs import kill_tree
 
 log = logging.getLogger(__name__)
 

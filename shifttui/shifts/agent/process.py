@@ -10,7 +10,7 @@ import sys
 
 from claude_agent_sdk import ClaudeSDKClient
 
-from shifttui.procs import kill_tree, pid_alive
+from shifttui.system.procs import kill_tree, pid_alive
 
 DISCONNECT_GRACE_S = 0.7  # then the process tree is killed: a stop must take about a second
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shifttui.models import Handoff, HandoffInput, Shift, ShiftEvent
+from shifttui.base.models import Handoff, HandoffInput, Shift, ShiftEvent
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from shifttui.errors import InvalidInput
-from shifttui.formatting import cost, duration, first_line
-from shifttui.models import Decision, Project, Shift, ShiftStatus
-from shifttui.review import unreviewed_count
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import Decision, Project, Shift, ShiftStatus
+from shifttui.base.text import cost, duration, first_line
+from shifttui.review.inbox import unreviewed_count
 from shifttui.scheduling.outcomes import DEFERRED, FAILED, PAUSED, SKIPPED
 from shifttui.store import Store
 

@@ -17,8 +17,8 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from shifttui.errors import InvalidInput
-from shifttui.models import Policy, Project, first_error, slugify, validate_project_name
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import Policy, Project, first_error, slugify, validate_project_name
 from shifttui.store import Store
 
 FORMAT_VERSION = 1

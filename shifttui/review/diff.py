@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shifttui.git import git_problem, run_git
+from shifttui.system.git import git_problem, run_git
 
 DIFF_MAX_CHARS = 200_000
 UNTRACKED_MAX_FILES = 200

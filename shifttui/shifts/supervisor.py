@@ -12,12 +12,7 @@ import weakref
 from datetime import timedelta
 from pathlib import Path
 
-from shifttui.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
-from shifttui.agent.options import CliMissing, check_permission_mode, resolve_cli
-from shifttui.agent.runner import ShiftRun
-from shifttui.agent.sink import EventSink
-from shifttui.agent.verify import run_test_command
-from shifttui.bus import (
+from shifttui.base.bus import (
     Bus,
     Notice,
     QuestionAsked,
@@ -25,10 +20,10 @@ from shifttui.bus import (
     ShiftStarted,
     ShiftStats,
 )
-from shifttui.clock import Clock, SystemClock
-from shifttui.config import Home, Settings
-from shifttui.errors import InvalidInput, LimitReached, ShiftTuiError, StateError
-from shifttui.models import (
+from shifttui.base.clock import Clock, SystemClock
+from shifttui.base.config import Home, Settings
+from shifttui.base.errors import InvalidInput, LimitReached, ShiftTuiError, StateError
+from shifttui.base.models import (
     EventKind,
     FailureKind,
     Handoff,
@@ -37,9 +32,14 @@ from shifttui.models import (
     ShiftStatus,
     Trigger,
 )
-from shifttui.procs import owner_alive, process_token
-from shifttui.questions import OperatorQuestions
+from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
+from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
+from shifttui.shifts.agent.runner import ShiftRun
+from shifttui.shifts.agent.sink import EventSink
+from shifttui.shifts.agent.verify import run_test_command
+from shifttui.shifts.questions import OperatorQuestions
 from shifttui.store import Store
+from shifttui.system.procs import owner_alive, process_token
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ class Supervisor:
     ) -> Shift:
         """Claim and start a shift; returns the `running` row. Raises AlreadyRunning,
         LimitReached, NotFound, StateError (e.g. resume of a shift that is not interrupted)."""
-        from shifttui.context import check_prompt, first_message, protocol_text
-        from shifttui.git import git_head
+        from shifttui.shifts.context import check_prompt, first_message, protocol_text
+        from shifttui.system.git import git_head
 
         proj = await self.store.projects.get(project)
         if not Path(proj.path).is_dir():
@@ -317,7 +317,7 @@ class Supervisor:
                 await run.sink.close()
 
     async def _finish(self, run: ShiftRun, ending: Ending) -> tuple[Shift, Handoff | None]:
-        from shifttui.git import git_changed_files
+        from shifttui.system.git import git_changed_files
 
         project, shift_id = run.project, run.shift.id
         files: list[str] = []

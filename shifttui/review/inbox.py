@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from shifttui.errors import InvalidInput, NotFound, StateError
-from shifttui.gitdiff import DIFF_MAX_CHARS, DiffStat, diff_stat, diff_text
-from shifttui.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.base.errors import InvalidInput, NotFound, StateError
+from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.review.diff import DIFF_MAX_CHARS, DiffStat, diff_stat, diff_text
 from shifttui.store import Store
 
 INBOX_STATUSES = (

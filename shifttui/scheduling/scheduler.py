@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from shifttui.bus import Bus, BusEvent, Notice, ShiftEnded
-from shifttui.clock import Clock, SystemClock
-from shifttui.config import Settings
-from shifttui.errors import AlreadyRunning, LimitReached, NotFound, ShiftTuiError
-from shifttui.models import (
+from shifttui.base.bus import Bus, BusEvent, Notice, ShiftEnded
+from shifttui.base.clock import Clock, SystemClock
+from shifttui.base.config import Settings
+from shifttui.base.errors import AlreadyRunning, LimitReached, NotFound, ShiftTuiError
+from shifttui.base.models import (
     CatchUp,
     Decision,
     Project,

@@ -8,7 +8,7 @@ import os
 import signal
 import time
 
-from shifttui.models import TestResult
+from shifttui.base.models import TestResult
 
 TAIL_CHARS = 4000
 

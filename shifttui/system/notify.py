@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from shifttui.bus import Notice
+from shifttui.base.bus import Notice
 
 DEFAULT_TIMEOUT_S = 30.0
 

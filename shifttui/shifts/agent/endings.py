@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from shifttui.models import Author, FailureKind, HandoffInput
+from shifttui.base.models import Author, FailureKind, HandoffInput
 
 FOLLOW_UP = (
     "Your turn ended without calling mcp__shift__complete_shift. This shift must end with a "

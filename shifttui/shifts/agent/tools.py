@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from claude_agent_sdk import McpSdkServerConfig, create_sdk_mcp_server, tool
 from pydantic import ValidationError
 
-from shifttui.models import HandoffInput
+from shifttui.base.models import HandoffInput
 
 SERVER_NAME = "shift"
 TOOL_NAMES = [f"mcp__{SERVER_NAME}__{n}" for n in ("complete_shift", "shift_status",

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shifttui.config import resource_dir
-from shifttui.errors import InvalidInput
-from shifttui.formatting import duration, first_line
-from shifttui.git import git_changed_files, git_head, git_problem, run_git
-from shifttui.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.base.config import resource_dir
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.base.text import duration, first_line
 from shifttui.store import Store
+from shifttui.system.git import git_changed_files, git_head, git_problem, run_git
 
 PER_FILE_CHARS = 20_000
 MAX_CONTEXT_FILES = 40

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from shifttui.agent.guards import WRITE_TOOLS
-from shifttui.agent.normalize import one_line, short_tool_name
-from shifttui.models import EventKind, HandoffInput
+from shifttui.base.models import EventKind, HandoffInput
+from shifttui.shifts.agent.guards import WRITE_TOOLS
+from shifttui.shifts.agent.normalize import one_line, short_tool_name
 
 
 @dataclass

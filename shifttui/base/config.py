@@ -11,8 +11,8 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shifttui.errors import ConfigError
-from shifttui.models import first_error
+from shifttui.base.errors import ConfigError
+from shifttui.base.models import first_error
 
 APP_NAME = "shifttui"
 HOME_ENV = "SHIFTTUI_HOME"
@@ -113,7 +113,7 @@ def load_settings(path: Path) -> Settings:
 
 def resource_dir(name: str) -> Path:
     """`prompts` or `themes`: inside the installed wheel, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # shifttui/, two up from base/config.py
     packaged = here / "_data" / name
     if packaged.is_dir():
         return packaged

@@ -16,7 +16,7 @@ from claude_agent_sdk import (
     UserMessage,
 )
 
-from shifttui.models import EventKind
+from shifttui.base.models import EventKind
 
 SUMMARY_MAX = 240
 # The argument that says most about a tool call, by tool name.

@@ -18,9 +18,9 @@ from claude_agent_sdk import (
 )
 from claude_agent_sdk.types import HookContext, HookInput
 
-from shifttui.config import CLI_ENV, Settings
-from shifttui.errors import InvalidInput
-from shifttui.models import PermissionMode, Project
+from shifttui.base.config import CLI_ENV, Settings
+from shifttui.base.errors import InvalidInput
+from shifttui.base.models import PermissionMode, Project
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 

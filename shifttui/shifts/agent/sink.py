@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from shifttui.bus import Bus, ShiftEventsAdded
-from shifttui.clock import Clock
-from shifttui.models import EventKind, ShiftEvent
+from shifttui.base.bus import Bus, ShiftEventsAdded
+from shifttui.base.clock import Clock
+from shifttui.base.models import EventKind, ShiftEvent
 from shifttui.store import Store
 from shifttui.store.events import EncodedEvents, encode_event
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from shifttui.bus import Bus, Notice, QuestionAsked, QuestionClosed
-from shifttui.errors import InvalidInput, StateError
+from shifttui.base.bus import Bus, Notice, QuestionAsked, QuestionClosed
+from shifttui.base.errors import InvalidInput, StateError
 
 
 class _Waiting:

@@ -6,8 +6,8 @@ import re
 
 from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError, ResultMessage
 
-from shifttui.agent.normalize import one_line
-from shifttui.models import FailureKind
+from shifttui.base.models import FailureKind
+from shifttui.shifts.agent.normalize import one_line
 
 _AUTH = re.compile(r"\b401\b|authenticat|invalid x-api-key|invalid api key|unauthori[sz]ed|"
                    r"oauth token|please run /login", re.I)

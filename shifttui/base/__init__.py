@@ -1,0 +1,1 @@
+"""Shared types every layer may use: the data model, errors, the clock, the bus, settings."""

@@ -1,0 +1,1 @@
+"""One shift's life: the supervisor, the agent run through claude-agent-sdk, context, questions."""

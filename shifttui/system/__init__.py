@@ -1,0 +1,1 @@
+"""Adapters to the operating system: git, processes, paths, logging, gc, notify_command."""
