@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from shifttui.store.control import Control
 from shifttui.store.db import Database
 from shifttui.store.events import Events
 from shifttui.store.handoffs import FeedbackStore, Handoffs
@@ -28,6 +29,7 @@ class Store:
         self.events = Events(db)
         self.feedback = FeedbackStore(db)
         self.scheduling = Scheduling(db)
+        self.control = Control(db)
         self.recovered: list[str] = []
 
     @classmethod
@@ -38,8 +40,16 @@ class Store:
         """Open (creating or upgrading) the database; recover shifts of dead owners."""
         store = cls(await Database.open(path, migrate_to=migrate_to))
         if recover and now is not None:
-            store.recovered = await store.shifts.recover(owner_alive, now)
+            store.recovered = await store.recover(now)
         return store
+
+    async def recover(self, now: datetime) -> list[str]:
+        """Running shifts whose owning process is gone become `interrupted`; their questions
+        close and the requests waiting on them are refused. Returns their ids."""
+        recovered = await self.shifts.recover(owner_alive, now)
+        for shift_id in recovered:
+            await self.control.release(shift_id, now)
+        return recovered
 
     async def close(self) -> None:
         await self.db.close()

@@ -115,6 +115,36 @@ MIGRATIONS: list[str] = [
         last_due_at TEXT NOT NULL
     );
     """,
+    # 3: the control plane: the agent's questions and operator requests across processes
+    """
+    CREATE TABLE questions (
+        id TEXT PRIMARY KEY,
+        shift_id TEXT NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        question TEXT NOT NULL,
+        asked_at TEXT NOT NULL,
+        timeout_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'answered', 'timed_out', 'closed')),
+        answer TEXT,
+        answered_at TEXT,
+        answered_by TEXT,
+        CHECK (status != 'answered' OR answer IS NOT NULL)
+    );
+    CREATE INDEX questions_waiting ON questions(asked_at) WHERE status = 'waiting';
+    CREATE TABLE operator_requests (
+        id INTEGER PRIMARY KEY,
+        shift_id TEXT NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('abandon', 'finish')),
+        args TEXT NOT NULL DEFAULT '{}',
+        requested_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'done', 'refused')),
+        result TEXT,
+        handled_at TEXT
+    );
+    CREATE INDEX operator_requests_open ON operator_requests(shift_id)
+        WHERE status IN ('pending', 'accepted');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
