@@ -10,6 +10,7 @@ from claude_agent_sdk._errors import CLIJSONDecodeError
 from claude_agent_sdk._internal.transport import subprocess_cli
 
 from shifttui.shifts.agent import fastparse
+from shifttui.shifts.agent.sdk_seam import FASTPARSE
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -69,3 +70,15 @@ def test_other_contexts_keep_the_sdk_parser(monkeypatch: pytest.MonkeyPatch) -> 
     assert calls == []  # this context installed it: orjson answered
     assert contextvars.Context().run(fastparse._parse_line, line) == {"type": "assistant"}
     assert calls == [line]  # a fresh context: the SDK's parser answered
+
+
+def test_an_sdk_without_the_parser_keeps_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer SDK without `_parse_stdout_line`: nothing is replaced, and the patch says why."""
+    monkeypatch.delattr(subprocess_cli, "_parse_stdout_line")
+    assert not fastparse.install()
+    assert not fastparse.installed()
+    assert FASTPARSE.active is False
+    assert "subprocess_cli has no _parse_stdout_line; parsing with the SDK's json" in \
+        FASTPARSE.reason
+    monkeypatch.undo()
+    assert fastparse.install() and FASTPARSE.active is True  # back when the SDK has it again

@@ -19,6 +19,7 @@ from claude_agent_sdk import (
 )
 
 from shifttui.shifts.agent.reader import SLICE, MessageReader, _EagerSend
+from shifttui.shifts.agent.sdk_seam import QUEUE_READER
 
 pytestmark = pytest.mark.timeout(20)
 T = TypeVar("T")
@@ -200,6 +201,8 @@ async def test_without_the_sdk_internals_it_reads_the_public_stream() -> None:
 
     reader = MessageReader(Plain())  # type: ignore[arg-type]
     assert not reader.direct
+    assert QUEUE_READER.active is False
+    assert "Plain has no _query; reading through receive_messages()" in QUEUE_READER.reason
     seen = []
     while batch := await reader.next_batch():
         seen += texts(batch)
@@ -219,7 +222,7 @@ async def test_a_flood_from_the_fake_cli_arrives_whole_and_in_order(
     )
     async with ClaudeSDKClient(options) as client:
         reader = MessageReader(client)
-        assert reader.direct
+        assert reader.direct and QUEUE_READER.active is True
         await client.query("Start.")
         lines: list[str] = []
         batches = 0

@@ -8,21 +8,40 @@ import fcntl
 import os
 import sys
 
+import psutil
 from claude_agent_sdk import ClaudeSDKClient
 
+from shifttui.shifts.agent.sdk_seam import CLI_PID, transport_pid
 from shifttui.system.procs import kill_tree, pid_alive
+
+SHIFT_ID_ENV = "SHIFTTUI_SHIFT_ID"
 
 DISCONNECT_GRACE_S = 0.7  # then the process tree is killed: a stop must take about a second
 
 
 def agent_pid(client: ClaudeSDKClient | None) -> int | None:
-    """The CLI's pid: from the transport's process (the initialize answer may lack it)."""
+    """The CLI's pid: from the SDK transport's process (the initialize answer may lack it); if
+    this SDK keeps that elsewhere, the child process started with the client's shift id."""
     if client is None:
         return None
-    transport = getattr(client, "_transport", None)
-    process = getattr(transport, "_process", None)
-    pid = getattr(process, "pid", None)
-    return int(pid) if isinstance(pid, int) else None
+    pid = transport_pid(client)
+    if pid is None and CLI_PID.active is False:
+        env = getattr(client.options, "env", None) or {}
+        shift_id = env.get(SHIFT_ID_ENV)
+        return _child_of_shift(shift_id) if shift_id else None
+    return pid
+
+
+def _child_of_shift(shift_id: str) -> int | None:
+    # The SDK starts the CLI (through the lifeline launcher, which execs it under the same pid)
+    # as a child of this process, with SHIFTTUI_SHIFT_ID in its environment (agent/options.py).
+    for child in psutil.Process().children():
+        try:
+            if child.environ().get(SHIFT_ID_ENV) == shift_id:
+                return int(child.pid)
+        except psutil.Error:
+            continue
+    return None
 
 
 # Linux: how much of the agent's output may wait in the pipe (the default is 64 KB, about 130

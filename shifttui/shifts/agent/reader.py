@@ -17,20 +17,21 @@ to double the `lag` benchmark's p99 (docs/PERFORMANCE.md).
 The stream keeps the SDK's meaning: an "end" item ends it, an "error" item raises its exception
 (after the messages before it are handed out), and a message `parse_message` does not know is
 skipped. If the client lacks the parts this relies on (another SDK version), the reader goes
-through `receive_messages()` one message at a time, and `direct` says so.
+through `receive_messages()` one message at a time; `direct` says so, and so does the
+`queue-reader` patch (agent/sdk_seam.py, where every SDK internal is reached).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from anyio import EndOfStream, WouldBlock
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from claude_agent_sdk import ClaudeSDKClient, Message
 
-Parse = Callable[[dict[str, Any]], "Message | None"]
+from shifttui.shifts.agent.sdk_seam import QUEUE_READER, Parse, message_queue
 
 SLICE = 10  # messages taken, or put, between two turns of the event loop
 
@@ -61,30 +62,16 @@ class _EagerSend:
         return getattr(self._stream, name)
 
 
-def _sdk_parser() -> Parse | None:
-    try:
-        from claude_agent_sdk._internal.message_parser import parse_message
-    except ImportError:
-        return None
-    return parse_message
-
-
 class MessageReader:
     """Reads one connected client's messages; the only reader of that client."""
 
     def __init__(self, client: ClaudeSDKClient) -> None:
-        query = getattr(client, "_query", None)
-        receive = getattr(query, "_message_receive", None)
-        send = getattr(query, "_message_send", None)
-        parse = _sdk_parser()
         self._fallback: AsyncIterator[Message] | None = None
         self._receive: MemoryObjectReceiveStream[dict[str, Any]] | None = None
         self._parse: Parse | None = None
-        if (parse is not None and isinstance(receive, MemoryObjectReceiveStream)
-                and isinstance(send, (MemoryObjectSendStream, _EagerSend))):
-            self._receive, self._parse = receive, parse
-            if isinstance(send, MemoryObjectSendStream):
-                query._message_send = _EagerSend(send)  # type: ignore[union-attr]
+        queue = message_queue(client, _EagerSend)
+        if queue is not None:
+            self._receive, self._parse = queue
         else:
             self._fallback = client.receive_messages()
         self._ended = False
@@ -117,6 +104,7 @@ class MessageReader:
         batch: list[Message] = []
         while not batch and not self._ended:
             await self._take(batch)
+        QUEUE_READER.uses += 1
         self._was_full = len(batch) >= SLICE
         return batch
 
