@@ -14,6 +14,7 @@ from shifttui.base.errors import InvalidInput
 from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
 from shifttui.base.text import duration, first_line
 from shifttui.store import Store
+from shifttui.system import globs
 from shifttui.system.git import git_changed_files, git_head, git_problem, run_git
 
 PER_FILE_CHARS = 20_000
@@ -235,21 +236,21 @@ def _files_section(root: Path, patterns: list[str]) -> str:
     if not root.is_dir():
         return "\n".join([*lines, "", "Skipped: the project directory is missing."])
     real_root = root.resolve()
-    seen: list[Path] = []
+    # A dict keeps the first pattern's order and makes "seen before?" one lookup, not a scan.
+    found: dict[Path, None] = {}
     for pattern in patterns:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            lines += ["", f"(`{pattern}` skipped: context globs must stay inside the project)"]
+        if (why := globs.problem(pattern)) is not None:
+            lines += ["", f"(`{pattern}` skipped: {why})"]
             continue
         try:
-            matches = sorted(p for p in root.glob(pattern) if p.is_file())
-        except (ValueError, OSError) as exc:
-            lines += ["", f"(`{pattern}` skipped: {exc})"]
+            matches = globs.expand(root, [pattern])
+        except OSError as exc:
+            lines += ["", f"(`{pattern}` skipped: {exc.strerror or exc})"]
             continue
         if not matches:
             lines += ["", f"(no file matches `{pattern}`)"]
-        for match in matches:
-            if match not in seen:
-                seen.append(match)
+        found.update(dict.fromkeys(matches))
+    seen = list(found)
     for match in seen[:MAX_CONTEXT_FILES]:
         rel = match.relative_to(root).as_posix()
         lines += ["", f"### {rel}", "", _file_body(match, real_root)]
