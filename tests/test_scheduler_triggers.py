@@ -11,9 +11,9 @@ from shifttui.base.bus import Bus, BusEvent, Notice, ShiftEnded
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Settings
 from shifttui.base.models import Policy, Project, Trigger, Triggers
-from shifttui.scheduling.filewatch import scan
 from shifttui.scheduling.scheduler import Scheduler
 from shifttui.store import Store
+from tests.filewatch_support import arrived
 from tests.scheduler_support import FakeStarter, finish
 
 pytestmark = pytest.mark.timeout(30)
@@ -90,20 +90,21 @@ async def test_file_trigger_debounced(store: Store, clock: FakeClock, project_di
                         triggers=Triggers(on_change=["docs/*.md", "**/*.py"],
                                           debounce_seconds=5))
     sched, starter = make(store, clock)
-    await sched.run_once()  # first scan: what is there already does not count
+    await sched.run_once()  # starts watching: what is there already does not count
+    await sched.file_triggers.ready()
+    watch = sched.file_triggers.watch(project.id)
+    assert watch is not None
     (project_dir / ".git" / "hook.py").write_text("ignored")
     (project_dir / "notes.txt").write_text("not watched")
-    clock.advance(1)
-    await sched.run_once()
-    clock.advance(10)
-    await sched.run_once()
-    assert not starter.calls
-
     (project_dir / "docs" / "b.md").write_text("new")
+    await arrived(watch, "docs/b.md")
+    # the two changes before it were reported first, and filtered out
+    assert watch.pending == {"docs/b.md"}
     clock.advance(1)
     await sched.run_once()
     (project_dir / "src").mkdir()
     (project_dir / "src" / "x.py").write_text("print()")
+    await arrived(watch, "src/x.py")
     clock.advance(3)
     await sched.run_once()  # still changing: debounce restarts
     clock.advance(3)
@@ -117,6 +118,7 @@ async def test_file_trigger_debounced(store: Store, clock: FakeClock, project_di
 
     # the agent editing watched files during its own shift does not trigger another shift
     (project_dir / "src" / "x.py").write_text("print(1)  # changed by the agent")
+    await arrived(watch, "src/x.py")
     clock.advance(1)
     await sched.run_once()
     await finish(store, call.shift_id, clock.now())
@@ -125,16 +127,30 @@ async def test_file_trigger_debounced(store: Store, clock: FakeClock, project_di
     clock.advance(10)
     await sched.run_once()
     assert len(starter.calls) == 1
+    await sched.close()
 
 
-def test_scan_ignores_git_and_keeps_globs_in_their_directory(project_dir: Path) -> None:
-    for rel in ["a.md", "sub/b.md", ".git/c.md", "sub/.git/d.md", "deep/er/e.md"]:
-        (project_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (project_dir / rel).write_text("x")
-    assert sorted(scan(project_dir, ["*.md"])) == ["a.md"]
-    assert sorted(scan(project_dir, ["**/*.md"])) == ["a.md", "deep/er/e.md", "sub/b.md"]
-    assert sorted(scan(project_dir, ["*/*.md"])) == ["sub/b.md"]
-    assert scan(project_dir, ["../*.md", "/etc/*"]) == {}
+async def test_file_trigger_fires_on_a_deletion(
+    store: Store, clock: FakeClock, project_dir: Path
+) -> None:
+    (project_dir / "src" / "pkg").mkdir(parents=True)
+    (project_dir / "src" / "pkg" / "old.py").write_text("x")
+    project = await add(store, clock, "p", project_dir,
+                        triggers=Triggers(on_change=["src/**"], debounce_seconds=2))
+    sched, starter = make(store, clock)
+    await sched.run_once()
+    await sched.file_triggers.ready()
+    watch = sched.file_triggers.watch(project.id)
+    assert watch is not None
+    (project_dir / "src" / "pkg" / "old.py").unlink()
+    await arrived(watch, "src/pkg/old.py")
+    clock.advance(1)
+    await sched.run_once()
+    clock.advance(2)
+    await sched.run_once()
+    [call] = starter.calls
+    assert (call.project_id, call.reason) == (project.id, "files changed: src/pkg/old.py")
+    await sched.close()
 
 
 # after triggers ------------------------------------------------------------------------------

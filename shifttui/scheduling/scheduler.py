@@ -107,6 +107,11 @@ class Scheduler:
     def lease_info(self) -> LeaseInfo | None:
         return self.lease.current
 
+    @property
+    def file_triggers(self) -> FileTriggers:
+        """What the file watcher has seen (tests await its changes)."""
+        return self._files
+
     async def run(self, stop: asyncio.Event) -> None:
         """Tick about once a second until `stop` is set; then release the lease."""
         try:
@@ -128,6 +133,7 @@ class Scheduler:
     async def close(self) -> None:
         self._unsubscribe()
         await self.settle()
+        await self._files.close()  # the OS watcher's thread ends with the scheduler
         try:
             await self.lease.release()
         except ShiftTuiError as exc:
