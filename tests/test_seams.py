@@ -88,3 +88,22 @@ def test_the_probes_see_this_sdk_and_a_renamed_internal(monkeypatch: pytest.Monk
     assert not on
     assert reason == f"{SDK}: Query has no _message_send_renamed; reading through " \
         "receive_messages()"
+
+
+def test_version_names_the_dependencies_and_every_patch(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before any shift (a fresh process): what the probes foresee."""
+    from shifttui.cli import main
+    from shifttui.tui.widgets.log_seam import RICHLOG_CACHE
+
+    for patch in (FASTPARSE, QUEUE_READER, CLI_PID, RICHLOG_CACHE):
+        monkeypatch.setattr(patch, "active", None)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("shifttui ")
+    assert f" · {SDK} · textual {dependency_version('textual')} · patches: " in out
+    for name in ("fastparse", "queue-reader", "cli-pid", "richlog-cache"):
+        assert f"{name} on" in out

@@ -15,7 +15,6 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from shifttui import __version__
 from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import first_error
 from shifttui.cli import (
@@ -28,6 +27,7 @@ from shifttui.cli import (
     commands_shifts,
 )
 from shifttui.cli.base import Ctx
+from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
            commands_review, commands_portfolio]
@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="shifttui",
         description="Run Claude Code on your projects in supervised shifts.",
     )
-    parser.add_argument("--version", action="version", version=f"shifttui {__version__}")
+    parser.add_argument("--version", action=VersionAction,
+                        help="show the versions and the dependency patches in use, and exit")
     parser.add_argument(
         "--home", metavar="DIR",
         help="where the database, logs and config live (default: $SHIFTTUI_HOME or the "

@@ -24,6 +24,7 @@ from shifttui.tui.format import (
 )
 from shifttui.tui.services import services
 from shifttui.tui.widgets.gauges import Gauges
+from shifttui.tui.widgets.log_seam import drop_last_lines, lines_total
 
 FLUSH_INTERVAL_S = 0.05
 MAX_LINES = 5000
@@ -54,16 +55,16 @@ class FollowLog(RichLog):
 
     def rewrite_tail(self, drop: int, content: Text) -> int:
         """Replace the last `drop` lines with `content` (or append it when `drop` is 0); returns
-        how many lines `content` took (0 while the log's width is not known yet)."""
-        if drop:
-            del self.lines[max(0, len(self.lines) - drop):]
-            # Cached lines are keyed by position, and new lines now sit where the old ones did.
-            self._line_cache.clear()
-        before = self._start_line + len(self.lines)
+        how many lines `content` took (0 while the log's width is not known yet, or when lines
+        cannot be replaced: log_seam.py)."""
+        if drop and not drop_last_lines(self, drop):
+            drop = 0  # appended instead; the richlog-cache patch says why
+        before = lines_total(self)
         self.write(content, scroll_end=self.following)
         if drop:
             self.refresh()  # the line count may not change, and then nothing else repaints
-        return self._start_line + len(self.lines) - before
+        after = lines_total(self)
+        return after - before if after is not None and before is not None else 0
 
 
 class ShiftPane(Vertical):
