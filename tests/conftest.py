@@ -8,12 +8,28 @@ from pathlib import Path
 
 import hypothesis  # noqa: F401 - imported early: a lazy import during assertion rewriting once broke pytest's report on CPython 3.11 ("AST constructor recursion depth mismatch")
 import pytest
+from timing import time_factor
 
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Home
 from shifttui.store import Store
 
 FIXED_NOW = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a slow machine (SHIFTTUI_TEST_TIME_FACTOR > 1) every test's timeout grows with the
+    wall-clock bounds it asserts (tests/timing.py)."""
+    factor = time_factor()
+    if factor == 1:
+        return
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = float(marker.args[0] if marker.args else marker.kwargs.get("timeout", 0)) \
+            if marker is not None else default
+        if seconds:
+            item.add_marker(pytest.mark.timeout(seconds * factor), append=False)
 
 
 @pytest.fixture

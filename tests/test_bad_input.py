@@ -12,6 +12,7 @@ import pytest
 from agent_support import Harness, wait_pid_gone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timing import wall
 
 import shifttui.shifts.agent.runner as runner
 from shifttui.base.config import Home
@@ -28,10 +29,11 @@ pytestmark = pytest.mark.timeout(30)
 # ---------------------------------------------------------------- from the CLI process
 
 
+@pytest.mark.wallclock
 async def test_garbage_lines_fail_the_shift_as_agent_error_quickly(harness: Harness) -> None:
     start = time.monotonic()
-    shift, _, _ = await harness.run("garbage", timeout=10)
-    assert time.monotonic() - start < 8
+    shift, _, _ = await harness.run("garbage", timeout=wall(10))
+    assert time.monotonic() - start < wall(8)
     assert shift.status is ShiftStatus.FAILED and shift.failure_kind is FailureKind.AGENT_ERROR
     assert shift.error and "Traceback" not in shift.error and "\n" not in shift.error
     await wait_pid_gone(shift.agent_pid, 5)
@@ -56,14 +58,15 @@ async def test_a_line_over_the_buffer_fails_clearly(harness: Harness) -> None:
     await wait_pid_gone(shift.agent_pid, 5)
 
 
+@pytest.mark.wallclock
 async def test_a_cli_that_never_answers_initialize_fails_within_the_connect_timeout(
         harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 1.0)
     pid_file = tmp_path / "pids"
     start = time.monotonic()
-    shift, _, _ = await harness.run("hang_init", timeout=15,
+    shift, _, _ = await harness.run("hang_init", timeout=wall(15),
                                     env={"SHIFTTUI_FAKE_PIDFILE": str(pid_file)})
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < wall(10)
     assert shift.status is ShiftStatus.FAILED and shift.failure_kind is FailureKind.AGENT_ERROR
     assert shift.error and "did not finish starting within 1 s" in shift.error
     await wait_pid_gone(int(pid_file.read_text().split()[0]), 5)

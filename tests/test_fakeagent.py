@@ -34,6 +34,7 @@ from claude_agent_sdk import (
     create_sdk_mcp_server,
     tool,
 )
+from timing import wall
 
 from shifttui.fakeagent import SCENARIOS
 from shifttui.system.procs import pid_alive
@@ -256,6 +257,7 @@ async def test_interrupting_slow_ends_the_turn_and_a_wrap_up_request_completes(
     assert len(tools.handoffs) == 1
 
 
+@pytest.mark.wallclock
 async def test_interrupt_under_a_flood_from_a_side_task_then_quick_disconnect(
     fake_cli: Path, project_dir: Path
 ) -> None:
@@ -278,7 +280,7 @@ async def test_interrupt_under_a_flood_from_a_side_task_then_quick_disconnect(
     await asyncio.wait_for(interrupting, 2)
     started = time.monotonic()
     await client.disconnect()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < wall(2)
     assert not pid_alive(info["pid"])
 
 
@@ -354,6 +356,7 @@ async def test_without_a_permission_rule_or_callback_tools_are_refused(
     assert len(tools.handoffs) == 1
 
 
+@pytest.mark.wallclock
 async def test_flood_delivers_every_message_quickly(connected: Any) -> None:
     count = 20_000
     client = await connected("flood", env={"SHIFTTUI_FAKE_COUNT": str(count)})
@@ -367,7 +370,7 @@ async def test_flood_delivers_every_message_quickly(connected: Any) -> None:
         if isinstance(b, TextBlock) and b.text.startswith("flood line")
     ]
     assert len(flood) == count and flood[-1] == f"flood line {count} of {count}"
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < wall(15)
 
 
 @pytest.mark.parametrize(("scenario", "code"), [("crash", 1), ("exit137", -9), ("demo_fail", 1)])

@@ -15,6 +15,7 @@ import claude_agent_sdk
 import pytest
 from agent_support import git_repo, wait_pid_gone
 from loopback_api import LoopbackAPI, bash, call, cli_env, endless, fail, say
+from timing import wall
 
 from shifttui.base.config import Home, Settings
 from shifttui.base.models import Author, EventKind, FailureKind, Policy, ShiftStatus
@@ -85,6 +86,7 @@ async def test_real_cli_git_push_is_denied_and_the_agent_is_told(store: Store, h
     await wait_pid_gone(final.agent_pid)
 
 
+@pytest.mark.wallclock
 async def test_real_cli_abandon_mid_stream_leaves_no_process(store: Store, home: Home,
                                                             tmp_path: Path) -> None:
     async with LoopbackAPI([endless()]) as api:
@@ -96,8 +98,8 @@ async def test_real_cli_abandon_mid_stream_leaves_no_process(store: Store, home:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         final = await supervisor.abandon(shift.id, "changed my mind")
-        gone_after = await wait_pid_gone(pid, timeout=2.0)
-        assert loop.time() - t0 + gone_after < 1.5
+        gone_after = await wait_pid_gone(pid, timeout=wall(2.0))
+        assert loop.time() - t0 + gone_after < wall(1.5)
     assert final.status is ShiftStatus.ABANDONED
 
 

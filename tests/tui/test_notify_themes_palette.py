@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
+from textual.screen import Screen
 
 from shifttui.base.bus import Notice
 from shifttui.base.clock import FakeClock
@@ -18,6 +19,13 @@ from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.themes import load_theme_file, load_themes
 
 from .live_support import main_screen, until
+
+
+def _highlighted(palette: Screen[object]) -> str | None:
+    """The name of the command the palette would run on enter."""
+    found = palette.query(CommandList)
+    option = found.first().highlighted_option if found else None
+    return str(option.prompt).split("\n")[0] if option is not None else None
 
 THEMES = Path(__file__).resolve().parents[2] / "themes"
 
@@ -111,7 +119,9 @@ async def test_palette_offers_the_screens_actions_by_name_and_runs_them(
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"pause")
-        await pilot.pause(0.3)
+        # The palette searches in a worker: wait for its hit to be highlighted, then choose it.
+        await until(pilot, lambda: _highlighted(app.screen) == "Pause/resume",
+                    what="the palette's hit")
         await pilot.press("enter")
         await until(pilot, lambda: screen.rows and screen.rows[0].project.paused,
                     what="alpha paused through the palette")
