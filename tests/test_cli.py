@@ -382,7 +382,7 @@ def test_shifts_handoff_logs_context(cli_home: Path, project_dir: Path, clock: F
         (["handoff", failed.id], ("has no handoff", "budget_exhausted")),
         (["handoff", "other"], ("no handoff yet",)),
         (["handoff", "zzz"], ("no project or shift 'zzz'",)),
-        (["logs", "nope-nope"], ("no shift",)),
+        (["logs", "nope-nope"], ("no project or shift 'nope-nope'",)),
         (["logs", running.id, "--tail", "0"], ("--tail",)),
         (["shifts", "ghost"], ("ghost",)),
         (["shifts", "--status", "weird"], ("invalid choice",)),

@@ -28,8 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "tests' reaches the agent.",
     )
     p.add_argument("target", metavar="NAME|SHIFT",
-                   help="a project (its most recently ended unreviewed shift) or a shift id "
-                   "or unique id prefix (any ended shift, even one already reviewed)")
+                   help="a project (its most recently ended unreviewed shift), or a shift id, "
+                   "a unique prefix or suffix of one, or `last` (any ended shift, even one "
+                   "already reviewed)")
     p.add_argument("--rating", "-r", type=_rating, required=True, metavar="N",
                    help="1 (bad) to 5 (excellent)")
     p.add_argument("--note", "-n", default="", metavar="TEXT",

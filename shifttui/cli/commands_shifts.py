@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from shifttui.base.errors import InvalidInput, NotFound
-from shifttui.base.models import Handoff, Shift, ShiftEvent, ShiftStatus
+from shifttui.base.models import Handoff, Project, Shift, ShiftEvent, ShiftStatus
 from shifttui.cli.base import Ctx, print_json, print_json_line
 from shifttui.cli.views import (
     event_json,
@@ -18,6 +18,7 @@ from shifttui.cli.views import (
     shift_json,
     shift_table,
 )
+from shifttui.review.refs import find_project, resolve_shift
 from shifttui.store import Store
 
 FOLLOW_POLL_SECONDS = 0.25
@@ -25,10 +26,13 @@ _PAGE = 1000
 
 _Show = Callable[[ShiftEvent], None]
 
+REF_HELP = "a shift id, a unique prefix or suffix of one, or `last` (the latest shift)"
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("shifts", help="recent shifts, newest first")
-    p.add_argument("name", nargs="?", metavar="NAME", help="only this project's shifts")
+    p.add_argument("name", nargs="?", metavar="NAME|SHIFT",
+                   help="only this project's shifts; or one shift: " + REF_HELP)
     p.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--status", choices=[s.value for s in ShiftStatus],
                    help="only shifts with this status")
@@ -36,8 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_shifts)
 
     p = sub.add_parser("handoff", help="a handoff as markdown: a project's latest, or a shift's")
-    p.add_argument("target", metavar="NAME|SHIFT_ID",
-                   help="a project (its latest handoff) or a shift id or unique id prefix")
+    p.add_argument("target", metavar="NAME|SHIFT",
+                   help="a project (its latest handoff) or a shift: " + REF_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_handoff)
 
@@ -46,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_context)
 
     p = sub.add_parser("logs", help="a shift's events, one line each")
-    p.add_argument("shift_id", metavar="SHIFT_ID", help="a shift id or unique id prefix")
+    p.add_argument("shift_id", metavar="SHIFT",
+                   help="a shift: " + REF_HELP + " (a project: its latest shift)")
     p.add_argument("--tail", type=int, metavar="N", help="only the last N events")
     p.add_argument("--follow", "-f", action="store_true",
                    help="keep printing new events until the shift has ended")
@@ -58,9 +63,13 @@ async def cmd_shifts(args: argparse.Namespace, ctx: Ctx) -> int:
     if args.limit < 1:
         raise InvalidInput("--limit must be at least 1")
     project_id = None
-    if args.name is not None:
-        project_id = (await ctx.store.projects.get(args.name)).id
     status = ShiftStatus(args.status) if args.status else None
+    if args.name is not None:
+        project = await find_project(ctx.store, args.name)
+        if project is None:
+            # Not a project: one shift, named the way `logs` and `handoff` name them.
+            return await _one_shift(args, ctx, await resolve_shift(ctx.store, args.name))
+        project_id = project.id
     shifts = await ctx.store.shifts.list(project_id, limit=args.limit, status=status)
     names = {p.id: p.name for p in await ctx.store.projects.list()}
     if args.json:
@@ -70,6 +79,18 @@ async def cmd_shifts(args: argparse.Namespace, ctx: Ctx) -> int:
               + (f" on {args.name}" if args.name else "") + " yet")
     else:
         print(shift_table(shifts, names, ctx.clock.now()))
+    return 0
+
+
+async def _one_shift(args: argparse.Namespace, ctx: Ctx, shift: Shift) -> int:
+    if args.status is not None and shift.status.value != args.status:
+        raise InvalidInput(f"shift {shift.id} is {shift.status.value}, not {args.status}")
+    project = await ctx.store.projects.get(shift.project_id)
+    names = {project.id: project.name}
+    if args.json:
+        print_json([shift_json(shift, project.name)])
+    else:
+        print(shift_table([shift], names, ctx.clock.now()))
     return 0
 
 
@@ -85,23 +106,17 @@ async def cmd_handoff(args: argparse.Namespace, ctx: Ctx) -> int:
     return 0
 
 
+async def _latest_handed_off(store: Store, project: Project) -> Shift:
+    """A project name means its latest handoff, which may be older than its latest shift."""
+    latest = await store.handoffs.latest(project.id)
+    if latest is None:
+        raise NotFound(f"{project.name} has no handoff yet (see `shifttui shifts "
+                       f"{project.name}`)")
+    return await store.shifts.get(latest.shift_id)
+
+
 async def _find_handoff(store: Store, target: str) -> tuple[Handoff, Shift]:
-    """A project name gives its latest handoff; otherwise `target` is a shift id (prefix)."""
-    try:
-        project = await store.projects.get(target)
-    except NotFound:
-        pass
-    else:
-        latest = await store.handoffs.latest(project.id)
-        if latest is None:
-            raise NotFound(f"{project.name} has no handoff yet (see `shifttui shifts "
-                           f"{project.name}`)")
-        return latest, await store.shifts.get(latest.shift_id)
-    try:
-        shift = await store.shifts.get(target)
-    except NotFound:
-        raise NotFound(f"no project or shift {target!r} (a shift id prefix must be unique "
-                       "and at least 6 characters)") from None
+    shift = await resolve_shift(store, target, pick=_latest_handed_off)
     handoff = await store.handoffs.for_shift(shift.id)
     if handoff is None:
         why = shift.status.value
@@ -125,7 +140,7 @@ async def cmd_context(args: argparse.Namespace, ctx: Ctx) -> int:
 async def cmd_logs(args: argparse.Namespace, ctx: Ctx) -> int:
     if args.tail is not None and args.tail < 1:
         raise InvalidInput("--tail must be at least 1")
-    shift = await ctx.store.shifts.get(args.shift_id)
+    shift = await resolve_shift(ctx.store, args.shift_id)
     show = _printer(args.json)
     if args.tail is not None:
         events = await ctx.store.events.tail(shift.id, args.tail)

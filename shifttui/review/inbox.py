@@ -16,6 +16,7 @@ from typing import Any
 from shifttui.base.errors import InvalidInput, NotFound, StateError
 from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
 from shifttui.review.diff import DIFF_MAX_CHARS, DiffStat, diff_stat, diff_text
+from shifttui.review.refs import resolve_shift
 from shifttui.store import Store
 
 INBOX_STATUSES = (
@@ -164,22 +165,16 @@ async def mark_reviewed(store: Store, shift: Shift, now: datetime) -> None:
     await store.shifts.mark_reviewed(shift.id, now)
 
 
+async def latest_unreviewed(store: Store, project: Project) -> Shift:
+    """What a project name means to `review`: its most recently ended, unreviewed shift."""
+    pending = await store.shifts.unreviewed(INBOX_STATUSES, project_id=project.id, limit=1)
+    if not pending:
+        raise NotFound(f"{project.name} has no ended shift waiting for review "
+                       "(give a shift id to rate a reviewed one)")
+    return pending[0]
+
+
 async def resolve_target(store: Store, target: str) -> Shift:
-    """A project name means its latest ended, unreviewed shift; anything else is a shift id
-    (or a unique prefix of one), which may be any ended shift, even one already reviewed."""
-    try:
-        project = await store.projects.get(target)
-    except NotFound:
-        pass
-    else:
-        pending = await store.shifts.unreviewed(INBOX_STATUSES, project_id=project.id, limit=1)
-        if not pending:
-            raise NotFound(f"{project.name} has no ended shift waiting for review "
-                           "(give a shift id to rate a reviewed one)")
-        return pending[0]
-    try:
-        shift = await store.shifts.get(target)
-    except NotFound:
-        raise NotFound(f"no project or shift {target!r} (a shift id prefix must be unique "
-                       "and at least 6 characters)") from None
-    return shift
+    """A shift reference (see review.refs) where a project name means its latest ended,
+    unreviewed shift; an id, prefix, suffix or `last` may name any shift, even a reviewed one."""
+    return await resolve_shift(store, target, pick=latest_unreviewed)

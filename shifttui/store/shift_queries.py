@@ -54,6 +54,21 @@ class ShiftQueries:
 
     _db: Database
 
+    async def find(self, shift_id: str) -> Shift | None:
+        """The shift with exactly this id, or None (no prefix matching: see `get`)."""
+        row = await self._db.fetchone("SELECT * FROM shifts WHERE id = ?", (shift_id,))
+        return shift_from_row(row) if row else None
+
+    async def ids_matching(self, fragment: str, limit: int) -> builtins.list[str]:
+        """Ids that start or end with `fragment`, newest first: a shift reference typed short."""
+        like = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._db.fetchall(
+            "SELECT id FROM shifts WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\'"
+            " ORDER BY started_at DESC, id DESC LIMIT ?",
+            (like + "%", "%" + like, limit),
+        )
+        return [r["id"] for r in rows]
+
     async def unreviewed(
         self, statuses: tuple[ShiftStatus, ...], *, project_id: str | None = None,
         limit: int = 200,
