@@ -1,6 +1,10 @@
-"""Short human forms of durations, costs and text shared by the CLI, the report and the TUI."""
+"""Human text, once for every view: durations, "ago", money, sizes, token counts, one-line
+summaries. The CLI, the TUI, the report and the context call these and nothing of their own, so
+the same fact reads the same everywhere."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def duration(seconds: float | None, unknown: str = "-") -> str:
@@ -17,13 +21,50 @@ def duration(seconds: float | None, unknown: str = "-") -> str:
     return f"{s}s"
 
 
-def cost(usd: float | None, unknown: str = "-") -> str:
-    """`$0.42`; a cost under a cent keeps a third decimal so it does not read as nothing."""
+def ago(when: datetime | None, now: datetime, *, precise: bool = False,
+        unknown: str = "") -> str:
+    """`5m ago`, `3h ago`, `2d ago`: one unit, for a glance (a table cell, the agent's
+    context). `precise` gives two units (`1m30s ago`) up to two days, for the command line."""
+    if when is None:
+        return unknown
+    s = max(0, int((now - when).total_seconds()))
+    if precise and s < 2 * 86400:
+        return duration(s) + " ago"
+    if s >= 86400:
+        return f"{s // 86400}d ago"
+    if s >= 3600:
+        return f"{s // 3600}h ago"
+    if s >= 60:
+        return f"{s // 60}m ago"
+    return f"{s}s ago"
+
+
+def money(usd: float | None, unknown: str = "-") -> str:
+    """`$0.42`, `$1,250.00`; a cost under a cent keeps a third decimal (`$0.004`) so it does
+    not read as nothing."""
     if usd is None:
         return unknown
     if 0 < usd < 0.01:
         return f"${usd:.3f}"
     return f"${usd:,.2f}"
+
+
+def size(n: int) -> str:
+    """`512 B`, `3.4 KB`, `1.2 MB`."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def tokens(n: int) -> str:
+    """`950`, `12.3k`, `1.2M`."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
 
 
 def first_line(text: str | None, width: int = 60) -> str:
@@ -33,3 +74,8 @@ def first_line(text: str | None, width: int = 60) -> str:
         if line:
             return line if len(line) <= width else line[: width - 1] + "…"
     return ""
+
+
+def items(values: list[str], *, empty: str = "") -> str:
+    """A list as one line: `a, b, c`, or `empty` when there is nothing."""
+    return ", ".join(values) if values else empty

@@ -1,11 +1,14 @@
-"""Plain-text formatting for the command line: local times, durations, costs, aligned tables."""
+"""Plain-text formatting for the command line: local times and aligned tables here; durations,
+costs and "ago" from base.text, in the forms the command line uses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from shifttui.base.text import cost, duration, first_line
+from shifttui.base import text
+from shifttui.base.text import duration, first_line
+from shifttui.base.text import money as cost
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.cron import next_fires as cron_next_fires
 
@@ -24,12 +27,8 @@ def clock_time(when: datetime) -> str:
 
 
 def ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return "-"
-    seconds = (now - when).total_seconds()
-    if seconds >= 2 * 86400:
-        return f"{int(seconds // 86400)}d ago"
-    return duration(seconds) + " ago"
+    """`1m30s ago`: the command line is read closely, so two units up to two days."""
+    return text.ago(when, now, precise=True, unknown="-")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

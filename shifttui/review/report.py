@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from shifttui.base.errors import InvalidInput
 from shifttui.base.models import Decision, Project, Shift, ShiftStatus
-from shifttui.base.text import cost, duration, first_line
+from shifttui.base.text import duration, first_line, money
 from shifttui.review.inbox import unreviewed_count
 from shifttui.scheduling.outcomes import DEFERRED, FAILED, PAUSED, SKIPPED
 from shifttui.store import Store
@@ -77,9 +77,9 @@ def _totals(shifts: list[Shift], budget: float | None, unreviewed: int) -> list[
     by_status = ", ".join(f"{counts[st.value]} {st.value}" for st in ShiftStatus
                           if counts[st.value])
     if budget is None:
-        spent_text = f"{cost(spent)} (no daily budget set)"
+        spent_text = f"{money(spent)} (no daily budget set)"
     else:
-        spent_text = (f"{cost(spent)} of the ${budget:.2f} daily budget "
+        spent_text = (f"{money(spent)} of the {money(budget)} daily budget "
                       f"({spent / budget * 100:.0f} %)")
         if spent >= budget:
             spent_text += ", reached"
@@ -109,7 +109,7 @@ def _per_project(shifts: list[Shift], names: dict[str, str], summaries: dict[str
         total = sum(s.cost_usd for s in group)
         n = len(group)
         lines += [f"## {names.get(pid, pid)}", "",
-                  f"{n} shift{'s' if n != 1 else ''}, {cost(total)}", ""]
+                  f"{n} shift{'s' if n != 1 else ''}, {money(total)}", ""]
         lines += [_shift_line(s, summaries.get(s.id, ""), hm) for s in group]
         lines.append("")
     return lines
@@ -117,7 +117,7 @@ def _per_project(shifts: list[Shift], names: dict[str, str], summaries: dict[str
 
 def _shift_line(s: Shift, summary: str, hm: _Fmt) -> str:
     status = s.status.value + (" (forced)" if s.forced else "")
-    facts = [s.trigger.value, duration(s.duration_s, unknown="running"), cost(s.cost_usd)]
+    facts = [s.trigger.value, duration(s.duration_s, unknown="running"), money(s.cost_usd)]
     if s.failure_kind is not None:
         facts.insert(0, s.failure_kind.value)
     if s.test_result is not None:

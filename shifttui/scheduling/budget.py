@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from shifttui.base.bus import Notice
 from shifttui.base.config import Settings
+from shifttui.base.text import money
 from shifttui.store import Store
 
 WARN_FRACTION = 0.75
@@ -38,9 +39,9 @@ class BudgetState:
 
     def describe(self) -> str:
         if self.limit_usd is None:
-            return f"${self.spent_usd:.2f} today"
+            return f"{money(self.spent_usd)} today"
         pct = (self.fraction or 0.0) * 100
-        return f"${self.spent_usd:.2f} of ${self.limit_usd:.2f} today ({pct:.0f} %)"
+        return f"{money(self.spent_usd)} of {money(self.limit_usd)} today ({pct:.0f} %)"
 
 
 def local_midnight(now: datetime, tz: tzinfo) -> datetime:

@@ -17,6 +17,7 @@ from claude_agent_sdk import (
 )
 
 from shifttui.base.models import EventKind
+from shifttui.base.text import size as text_size
 
 SUMMARY_MAX = 240
 # The argument that says most about a tool call, by tool name.
@@ -63,14 +64,6 @@ def _result_text(content: object) -> str:
     if isinstance(content, list):
         return " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
     return ""
-
-
-def human_size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def normalize(message: object) -> list[Normalized]:
@@ -128,7 +121,7 @@ def _user(message: UserMessage) -> list[Normalized]:
             if block.is_error:
                 summary = "error: " + one_line(_result_text(block.content), 200)
             else:
-                summary = f"ok ({human_size(size)})"
+                summary = f"ok ({text_size(size)})"
             out.append((EventKind.TOOL_RESULT, summary, {
                 "tool_use_id": block.tool_use_id, "is_error": bool(block.is_error),
                 "content": block.content,
