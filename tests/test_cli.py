@@ -158,7 +158,8 @@ def test_project_add_list_show(cli_home: Path, tmp_path: Path) -> None:
     show = ok(run(cli_home, "project", "show", "web-app"))
     assert show.startswith("Web App  (id web-app)")
     for expected in ("schedule          0 9 * * 1-5  (next ", "budget            $1.25",
-                     "max duration      45m00s + 30s wrap-up",
+                     "max duration      45m00s", "wrap-up           30s",
+                     "max turns         40", "test command      pytest -q",
                      "deny commands     git push*, rm -rf*", "mcp servers       web",
                      "recent shifts\n  none yet", "permission mode   plan",
                      "environment       API_TOKEN"):

@@ -108,8 +108,8 @@ async def test_context_with_git_history_feedback_and_files(
     ctx = await build_context(store, project, now=clock.now())
 
     for expected in (
-        "Demo", str(repo), "45 minutes", "$7.50", "claude-test-model", "`git push*`",
-        "Prefer small commits.",
+        "Demo", str(repo), "max duration: 45m00s", "budget: $7.50 per shift",
+        "claude-test-model", "`git push*`", "Prefer small commits.",
         # the latest handoff in full
         "Rewrote the parser\nand more", "parser rewrite", "error messages",
         "needs a decision on syntax", "write parser tests", "kept the old API",

@@ -259,7 +259,8 @@ async def test_skipped_when_paused(store: Store, clock: FakeClock) -> None:
         "skipped", "paused (operator said so)")
     # a disabled project's schedule is silent: nothing starts and nothing is logged
     await store.projects.set_paused(project.id, False, None, clock.now())
-    await store.projects.update_policy(project.id, Policy(schedule="* * * * *", enabled=False))
+    await store.projects.update_policy(project.id, Policy(schedule="* * * * *", enabled=False),
+                                      clock.now())
     clock.set(berlin(2026, 11, 20, 9, 2, 0, 300000))
     await sched.run_once()
     assert not starter.calls and len(await store.scheduling.decisions(project.id)) == 1

@@ -57,7 +57,8 @@ async def test_a_context_that_cannot_be_built_fails_the_claimed_shift(
 async def test_an_unknown_prompt_template_is_refused_before_a_claim(harness: Harness) -> None:
     project = await harness.add_project("normal")
     await harness.store.projects.update_policy(
-        project.id, project.policy.model_copy(update={"prompt": "no_such_prompt"}))
+        project.id, project.policy.model_copy(update={"prompt": "no_such_prompt"}),
+        harness.supervisor.clock.now())
     with pytest.raises(InvalidInput, match="no_such_prompt"):
         await harness.supervisor.start_shift(project.name)
     assert await harness.store.shifts.list(project.id) == []

@@ -6,10 +6,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from shifttui.base import policy_meta as pm
+from shifttui.base.policy_meta import PolicyMeta
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -108,41 +118,126 @@ class Triggers(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on_change: list[str] = Field(default_factory=list, description="globs in the project")
-    after: list[str] = Field(default_factory=list, description="project names")
-    debounce_seconds: float = Field(default=5.0, ge=0, le=3600)
+    on_change: Annotated[list[str], PolicyMeta(
+        "on change", "Trigger on change of", "--on-change",
+        "start a shift when files matching this glob change (repeatable)", "GLOB",
+        "comma-separated globs", code=True,
+    )] = Field(default_factory=list, description="globs in the project")
+    after: Annotated[list[str], PolicyMeta(
+        "after", "Trigger after projects", "--after",
+        "start a shift when a shift of PROJECT completes (repeatable)", "PROJECT",
+        "comma-separated names",
+    )] = Field(default_factory=list, description="project names")
+    debounce_seconds: Annotated[float, PolicyMeta(
+        "debounce", "Trigger debounce (seconds)", "--debounce-seconds",
+        "quiet time before an --on-change trigger fires (default 5)", "S", show=pm.seconds,
+    )] = Field(default=5.0, ge=0, le=3600)
 
 
 DEFAULT_DENY = ["git push*"]
 
 
 class Policy(BaseModel):
-    """How, when and within which limits shifts run on a project."""
+    """How, when and within which limits shifts run on a project. Each field carries its
+    PolicyMeta: the CLI flags, the form, the detail views and the context come from it."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    enabled: bool = True
-    schedule: str | None = None
-    catch_up: CatchUp = CatchUp.SKIP
-    max_duration_minutes: float = Field(default=120, gt=0, le=24 * 60)
-    wrap_up_seconds: int = Field(default=120, ge=0, le=3600)
-    max_budget_usd: float = Field(default=5.0, gt=0, le=10_000)
-    max_turns: int | None = Field(default=None, gt=0)
-    pause_after_failures: int = Field(default=3, ge=0, le=1000)
-    model: str | None = None
-    permission_mode: PermissionMode = PermissionMode.ACCEPT_EDITS
-    allowed_tools: list[str] = Field(default_factory=list)
-    disallowed_tools: list[str] = Field(default_factory=list)
-    mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    add_dirs: list[str] = Field(default_factory=list)
-    deny_commands: list[str] = Field(default_factory=lambda: list(DEFAULT_DENY))
-    context_files: list[str] = Field(default_factory=list)
-    prompt: str = "shift_agent"
-    instructions: str = ""
-    test_command: str | None = None
-    test_timeout_seconds: int = Field(default=600, gt=0, le=24 * 3600)
+    enabled: Annotated[bool, PolicyMeta(
+        "enabled", "Enabled (scheduler, triggers)", "--enable",
+        "let the scheduler and triggers start shifts",
+        show=lambda v: "yes" if v else "no (manual starts only)",
+        off_flag="--disable", off_help="only manual starts (no schedule or triggers)",
+    )] = True
+    schedule: Annotated[str | None, PolicyMeta(
+        "schedule", "Schedule (cron, local time)", "--cron",
+        "cron schedule in local time, e.g. '0 9 * * 1-5'", "EXPR", "e.g. 0 9 * * 1-5",
+        off_flag="--no-cron", off_help="remove the schedule", code=True,
+    )] = None
+    catch_up: Annotated[CatchUp, PolicyMeta(
+        "catch up", "Catch up missed runs", "--catch-up",
+        "runs missed while shifttui was closed: skip them, or run once", "skip|once",
+    )] = CatchUp.SKIP
+    max_duration_minutes: Annotated[float, PolicyMeta(
+        "max duration", "Max duration (minutes)", "--max-minutes",
+        "longest a shift may run (default 120)", "N", show=pm.minutes,
+    )] = Field(default=120, gt=0, le=24 * 60)
+    wrap_up_seconds: Annotated[int, PolicyMeta(
+        "wrap-up", "Wrap-up grace (seconds)", "--wrap-up-seconds",
+        "grace after the deadline for the handoff (default 120)", "N", show=pm.seconds,
+    )] = Field(default=120, ge=0, le=3600)
+    max_budget_usd: Annotated[float, PolicyMeta(
+        "budget", "Budget per shift (USD)", "--budget", "most a shift may cost (default 5.00)",
+        "USD", show=pm.per_shift,
+    )] = Field(default=5.0, gt=0, le=10_000)
+    max_turns: Annotated[int | None, PolicyMeta(
+        "max turns", "Max turns (blank: no limit)", "--max-turns",
+        "turn limit per shift, or 'none'", "N", show=pm.or_text("no limit"),
+    )] = Field(default=None, gt=0)
+    pause_after_failures: Annotated[int, PolicyMeta(
+        "pause after", "Pause after N failures", "--pause-after",
+        "consecutive failures before the project is paused (default 3; 0 = never)", "N",
+        show=lambda n: f"{n} failures" if n else "never",
+    )] = Field(default=3, ge=0, le=1000)
+    model: Annotated[str | None, PolicyMeta(
+        "model", "Model (blank: default)", "--model", "the Claude model (default: the CLI's)",
+        "M", show=pm.or_text("the CLI's default"),
+    )] = None
+    permission_mode: Annotated[PermissionMode, PolicyMeta(
+        "permission mode", "Permission mode", "--permission-mode",
+        "one of " + ", ".join(m.value for m in PermissionMode) + " (default acceptEdits)",
+        "MODE",
+    )] = PermissionMode.ACCEPT_EDITS
+    allowed_tools: Annotated[list[str], PolicyMeta(
+        "allowed tools", "Allowed tools", "--allow-tool",
+        "tool allowed without asking (repeatable)", "T", "comma-separated",
+    )] = Field(default_factory=list)
+    disallowed_tools: Annotated[list[str], PolicyMeta(
+        "disallowed tools", "Disallowed tools", "--disallow-tool",
+        "tool the agent may not use (repeatable)", "T", "comma-separated",
+    )] = Field(default_factory=list)
+    deny_commands: Annotated[list[str], PolicyMeta(
+        "deny commands", "Denied shell commands", "--deny-command",
+        "shell pattern the agent may never run (repeatable)", "PATTERN",
+        "comma-separated patterns", code=True,
+    )] = Field(default_factory=lambda: list(DEFAULT_DENY))
+    add_dirs: Annotated[list[str], PolicyMeta(
+        "writable dirs", "Extra writable directories", "--add-dir",
+        "extra directory the agent may write to (repeatable)", "DIR", "comma-separated",
+        dirs=True, code=True,
+    )] = Field(default_factory=list)
+    context_files: Annotated[list[str], PolicyMeta(
+        "context files", "Context files", "--context-file",
+        "glob whose files go into the shift context (repeatable)", "GLOB",
+        "comma-separated globs", code=True,
+    )] = Field(default_factory=list)
+    mcp_servers: Annotated[dict[str, dict[str, Any]], PolicyMeta(
+        "mcp servers", "MCP servers (JSON object)", "--mcp-servers",
+        'MCP servers as a JSON object (or @FILE), e.g. \'{"web": {"command": "npx", ...}}\'',
+        "JSON", '{"name": {"command": "..."}}',
+    )] = Field(default_factory=dict)
+    prompt: Annotated[str, PolicyMeta(
+        "prompt", "Prompt template", "--prompt",
+        "prompt template in prompts/ (default shift_agent)", "NAME", context=False,
+    )] = "shift_agent"
+    instructions: Annotated[str, PolicyMeta(
+        # The context gives the instructions a section of their own, in full.
+        "instructions", "Instructions", "--instructions", "free instructions for every shift",
+        "TEXT", widget="multiline", show=pm.one_line, context=False,
+    )] = ""
+    test_command: Annotated[str | None, PolicyMeta(
+        "test command", "Test command", "--test-command",
+        "shell command run after each shift ('' for none)", "CMD", code=True,
+    )] = None
+    test_timeout_seconds: Annotated[int, PolicyMeta(
+        "test timeout", "Test timeout (seconds)", "--test-timeout",
+        "how long the test command may run (default 600)", "SECONDS", show=pm.seconds,
+    )] = Field(default=600, gt=0, le=24 * 3600)
     triggers: Triggers = Field(default_factory=Triggers)
-    env: dict[str, str] = Field(default_factory=dict, description="extra environment for the agent")
+    env: Annotated[dict[str, str], PolicyMeta(
+        "environment", "Agent environment (JSON)", "--env",
+        "environment variable for the agent (repeatable)", "KEY=VALUE", '{"NAME": "value"}',
+    )] = Field(default_factory=dict, description="extra environment for the agent")
 
     @field_validator("env")
     @classmethod
@@ -275,18 +370,49 @@ class Shift(BaseModel):
 _ITEM_MAX = 4000
 
 
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A handoff section's title wherever a handoff is shown. The field's description is what
+    the agent is asked to put in it (the complete_shift schema)."""
+
+    title: str
+    code: bool = False  # file paths: `quoted` where the text is markdown
+
+
+def _clean_items(v: list[str]) -> list[str]:
+    out = []
+    for item in v:
+        if len(item) > _ITEM_MAX:
+            raise ValueError(f"each item must be at most {_ITEM_MAX} characters")
+        if item.strip():
+            out.append(item.strip())
+    return out
+
+
+_Items = Annotated[list[str], Field(max_length=200), AfterValidator(_clean_items)]
+
+
 class HandoffInput(BaseModel):
-    """What the agent (or operator) writes; validated before a shift may complete."""
+    """What the agent (or operator) writes; validated before a shift may complete. Its fields
+    are the handoff's sections: the tool schema, the editor, the viewer, the CLI's markdown and
+    the context are derived from them (handoff_sections)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    summary: str = Field(min_length=1, max_length=20_000)
-    completed: list[str] = Field(default_factory=list, max_length=200)
-    in_progress: list[str] = Field(default_factory=list, max_length=200)
-    blockers: list[str] = Field(default_factory=list, max_length=200)
-    next_steps: list[str] = Field(default_factory=list, max_length=200)
-    decisions: list[str] = Field(default_factory=list, max_length=200)
-    questions_for_operator: list[str] = Field(default_factory=list, max_length=200)
+    summary: Annotated[str, Section("Summary")] = Field(
+        min_length=1, max_length=20_000, description="What this shift did and why (required).")
+    completed: Annotated[_Items, Section("Completed")] = Field(
+        default_factory=list, description="Things finished in this shift.")
+    in_progress: Annotated[_Items, Section("In progress")] = Field(
+        default_factory=list, description="Work started but not finished.")
+    blockers: Annotated[_Items, Section("Blockers")] = Field(
+        default_factory=list, description="What stopped you or will stop the next shift.")
+    next_steps: Annotated[_Items, Section("Next steps")] = Field(
+        default_factory=list, description="The most valuable next steps, in order.")
+    decisions: Annotated[_Items, Section("Decisions")] = Field(
+        default_factory=list, description="Decisions taken and why.")
+    questions_for_operator: Annotated[_Items, Section("Questions for the operator")] = Field(
+        default_factory=list, description="Questions for the human.")
 
     @field_validator("summary")
     @classmethod
@@ -295,20 +421,6 @@ class HandoffInput(BaseModel):
             raise ValueError("summary must say what the shift did")
         return v.strip()
 
-    @field_validator(
-        "completed", "in_progress", "blockers", "next_steps", "decisions",
-        "questions_for_operator",
-    )
-    @classmethod
-    def _items(cls, v: list[str]) -> list[str]:
-        out = []
-        for item in v:
-            if len(item) > _ITEM_MAX:
-                raise ValueError(f"each item must be at most {_ITEM_MAX} characters")
-            if item.strip():
-                out.append(item.strip())
-        return out
-
 
 class Handoff(HandoffInput):
     model_config = ConfigDict(extra="ignore")
@@ -316,9 +428,37 @@ class Handoff(HandoffInput):
     id: int
     shift_id: str
     project_id: str
-    files_changed: list[str] = Field(default_factory=list)
+    files_changed: Annotated[list[str], Section("Files changed", code=True)] = Field(
+        default_factory=list, description="Filled in by shifttui from git, not by the agent.")
     author: Author = Author.AGENT
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffSection:
+    name: str  # the field: "next_steps"
+    title: str  # "Next steps"
+    hint: str  # what goes in it
+    is_list: bool
+    required: bool
+    code: bool
+
+    def item(self, text: str) -> str:
+        """One entry as markdown: a file path in backticks."""
+        return f"`{text}`" if self.code else text
+
+
+def handoff_sections(model: type[HandoffInput] = Handoff) -> list[HandoffSection]:
+    """The sections of `model` in order: HandoffInput for what is written, Handoff (the
+    default) for what is shown, files_changed included."""
+    out = []
+    for name, info in model.model_fields.items():
+        section = next((m for m in info.metadata if isinstance(m, Section)), None)
+        if section is not None:
+            out.append(HandoffSection(name, section.title, info.description or "",
+                                      info.annotation is not str, info.is_required(),
+                                      section.code))
+    return out
 
 
 @dataclass(slots=True)

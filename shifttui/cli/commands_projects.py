@@ -193,7 +193,8 @@ async def cmd_set(args: argparse.Namespace, ctx: Ctx) -> int:
         raise InvalidInput("nothing to change: give a policy flag or --path "
                            "(see `shifttui project set --help`)")
     if policy != project.policy:
-        project = await ctx.store.projects.update_policy(project.id, policy)
+        project = await ctx.store.projects.update_policy(project.id, policy,
+                                                           ctx.clock.now())
     if new_path is not None and new_path != project.path:
         project = await ctx.store.projects.update_path(project.id, new_path)
     if args.json:

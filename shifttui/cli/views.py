@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shifttui.base.models import Handoff, Policy, Project, Shift, ShiftEvent
+from shifttui.base.models import Handoff, Policy, Project, Shift, ShiftEvent, handoff_sections
+from shifttui.base.policy_meta import describe
 from shifttui.cli import fmt
 from shifttui.store import Store
 
@@ -113,41 +114,14 @@ def print_project(project: Project, details: dict[str, Any], now: datetime) -> N
 
 
 def policy_lines(policy: Policy, next_runs: list[str]) -> list[tuple[str, str]]:
-    def items(values: list[str]) -> str:
-        return ", ".join(values) if values else "-"
-
-    schedule = policy.schedule or "-"
-    if next_runs:
-        schedule += f"  (next {', '.join(next_runs)})"
-    t = policy.triggers
-    return [
-        ("enabled", "yes" if policy.enabled else "no"),
-        ("schedule", schedule),
-        ("catch up", policy.catch_up.value),
-        ("max duration", f"{fmt.duration(policy.max_duration_minutes * 60)}"
-                         f" + {policy.wrap_up_seconds}s wrap-up"),
-        ("budget", f"{fmt.cost(policy.max_budget_usd)} per shift"),
-        ("max turns", str(policy.max_turns or "-")),
-        ("pause after", f"{policy.pause_after_failures} failures"
-                        if policy.pause_after_failures else "never"),
-        ("model", policy.model or "(the CLI's default)"),
-        ("permission mode", policy.permission_mode.value),
-        ("allowed tools", items(policy.allowed_tools)),
-        ("disallowed tools", items(policy.disallowed_tools)),
-        ("deny commands", items(policy.deny_commands)),
-        ("add dirs", items(policy.add_dirs)),
-        ("mcp servers", items(list(policy.mcp_servers))),
-        # Names only: values are often tokens.
-        ("environment", items(list(policy.env))),
-        ("context files", items(policy.context_files)),
-        ("prompt", policy.prompt),
-        ("instructions", fmt.first_line(policy.instructions, 70) or "-"),
-        ("test command", (f"{policy.test_command} (timeout {policy.test_timeout_seconds}s)"
-                          if policy.test_command else "-")),
-        ("on change", items(t.on_change) + (f" (debounce {t.debounce_seconds:g}s)"
-                                            if t.on_change else "")),
-        ("after", items(t.after)),
-    ]
+    """Every policy field by its label (PolicyMeta), "-" when it is not set."""
+    lines = []
+    for f in describe(Policy):
+        value = f.text(policy) or "-"
+        if f.key == "schedule" and next_runs:
+            value += f"  (next {', '.join(next_runs)})"
+        lines.append((f.meta.label, value))
+    return lines
 
 
 def handoff_markdown(handoff: Handoff, project_name: str, shift: Shift | None) -> str:
@@ -158,18 +132,13 @@ def handoff_markdown(handoff: Handoff, project_name: str, shift: Shift | None) -
         if shift.ended_at:
             meta.append(fmt.duration(shift.duration_s))
         meta.append(fmt.cost(shift.cost_usd))
-    lines += ["*" + " · ".join(meta) + "*", "", handoff.summary]
-    for title, values in [
-        ("Completed", handoff.completed),
-        ("In progress", handoff.in_progress),
-        ("Blockers", handoff.blockers),
-        ("Next steps", handoff.next_steps),
-        ("Decisions", handoff.decisions),
-        ("Questions for the operator", handoff.questions_for_operator),
-        ("Files changed", [f"`{f}`" for f in handoff.files_changed]),
-    ]:
-        if values:
-            lines += ["", f"## {title}", "", *(f"- {v}" for v in values)]
+    lines += ["*" + " · ".join(meta) + "*"]
+    for section in handoff_sections():
+        value = getattr(handoff, section.name)
+        if not section.is_list:
+            lines += ["", value]  # the summary reads as the document's first paragraph
+        elif value:
+            lines += ["", f"## {section.title}", "", *(f"- {section.item(v)}" for v in value)]
     if shift is not None and shift.test_result is not None:
         r = shift.test_result
         verdict = "passed" if r.passed else ("timed out" if r.timed_out else "failed")

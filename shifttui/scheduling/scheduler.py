@@ -207,12 +207,13 @@ class Scheduler:
             cache.next_due is None or cache.next_due > now
         ):
             return
+        # An edited schedule needs nothing here: the store moved its mark to the edit time
+        # (Projects.update_policy), whichever process or form made the edit.
         mark = await self.store.scheduling.last_due(project.id)
-        edited = cache is not None and cache.expr != expr
-        if mark is None or edited:
-            # A schedule we have not run before counts from now (an edit) or from its
-            # creation at most a moment ago (a new project), never from the distant past.
-            start = now if edited else max(project.created_at, now - ON_TIME_GRACE)
+        if mark is None:
+            # A schedule never run before counts from its project's creation at most a moment
+            # ago, never from the distant past.
+            start = max(project.created_at, now - ON_TIME_GRACE)
             if await self.store.scheduling.claim_due(project.id, mark, start):
                 mark = start
             else:

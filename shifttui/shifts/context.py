@@ -11,8 +11,17 @@ from pathlib import Path
 
 from shifttui.base.config import resource_dir
 from shifttui.base.errors import InvalidInput
-from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
-from shifttui.base.text import duration, first_line
+from shifttui.base.models import (
+    Feedback,
+    Handoff,
+    Policy,
+    Project,
+    Shift,
+    ShiftStatus,
+    handoff_sections,
+)
+from shifttui.base.policy_meta import describe
+from shifttui.base.text import ago, duration, first_line, money
 from shifttui.store import Store
 from shifttui.system import globs
 from shifttui.system.git import git_changed_files, git_head, git_problem, run_git
@@ -75,15 +84,6 @@ def _when(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _ago(value: datetime, now: datetime) -> str:
-    seconds = max(0.0, (now - value).total_seconds())
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m ago"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f}h ago"
-    return f"{seconds / 86400:.0f}d ago"
-
-
 def _project_section(project: Project, root: Path, now: datetime) -> str:
     p = project.policy
     lines = [
@@ -97,20 +97,11 @@ def _project_section(project: Project, root: Path, now: datetime) -> str:
         lines.append(f"- **The project directory {project.path} does not exist.**")
     elif not root.is_dir():
         lines.append(f"- **The project path {project.path} is not a directory.**")
-    lines += [
-        "",
-        "## Limits",
-        "",
-        f"- Max duration: {p.max_duration_minutes:g} minutes, then {p.wrap_up_seconds} s of "
-        "wrap-up grace to write the handoff",
-        f"- Budget: ${p.max_budget_usd:.2f} per shift",
-        f"- Model: {p.model or 'the CLI default'}",
-        "- Denied commands: " + (", ".join(f"`{c}`" for c in p.deny_commands) or "none"),
-        "- Writes allowed only inside the project"
-        + ("" if not p.add_dirs else " and " + ", ".join(f"`{d}`" for d in p.add_dirs)),
-    ]
-    if p.test_command:
-        lines.append(f"- After the shift shifttui runs `{p.test_command}` and records the result")
+    lines += ["", "## Policy and limits", ""]
+    lines += [f"- {f.meta.label}: {f.markdown(p) or 'none'}"
+              for f in describe(Policy) if f.meta.context]
+    lines.append("- Writes are allowed only inside the project"
+                 + (" and the writable dirs" if p.add_dirs else ""))
     if p.instructions.strip():
         lines += ["", "## Operator instructions", "", p.instructions.strip()]
     return "\n".join(lines)
@@ -133,18 +124,14 @@ def _latest_handoff_section(handoff: Handoff | None) -> str:
         "",
         handoff.summary,
     ]
-    lines += _bullets("Completed", handoff.completed)
-    lines += _bullets("In progress", handoff.in_progress)
-    lines += _bullets("Blockers", handoff.blockers)
-    lines += _bullets("Next steps", handoff.next_steps)
-    lines += _bullets("Decisions", handoff.decisions)
-    lines += _bullets("Questions for the operator", handoff.questions_for_operator)
-    files = handoff.files_changed
-    if files:
-        shown = [f"`{f}`" for f in files[:FILES_CHANGED_SHOWN]]
-        if len(files) > FILES_CHANGED_SHOWN:
-            shown.append(f"… and {len(files) - FILES_CHANGED_SHOWN} more")
-        lines += _bullets("Files changed", shown)
+    for section in handoff_sections():
+        values = getattr(handoff, section.name)
+        if not section.is_list:
+            continue  # the summary is above, in full
+        shown = [section.item(v) for v in values[:FILES_CHANGED_SHOWN]]
+        if len(values) > FILES_CHANGED_SHOWN:
+            shown.append(f"… and {len(values) - FILES_CHANGED_SHOWN} more")
+        lines += _bullets(section.title, shown)
     return "\n".join(lines)
 
 
@@ -162,10 +149,10 @@ def _shifts_section(shifts: list[Shift], now: datetime) -> str:
     lines = ["## Recent shifts (newest first)", ""]
     for s in shifts:
         parts = [
-            f"{_when(s.started_at)} ({_ago(s.started_at, now)})",
+            f"{_when(s.started_at)} ({ago(s.started_at, now)})",
             s.status.value,
             s.trigger.value,
-            f"${s.cost_usd:.2f}",
+            money(s.cost_usd),
             duration(s.duration_s),
         ]
         if s.failure_kind is not None:

@@ -11,6 +11,7 @@ import aiosqlite
 from shifttui.base.errors import AlreadyExists, NotFound, StateError
 from shifttui.base.models import Policy, Project, slugify, validate_project_name
 from shifttui.store.db import Database, parse_ts, ts
+from shifttui.store.scheduling import move_schedule_mark
 
 
 def _project(row: aiosqlite.Row) -> Project:
@@ -25,6 +26,10 @@ def _project(row: aiosqlite.Row) -> Project:
         paused_reason=row["paused_reason"],
         created_at=created,
     )
+
+
+def _schedule_of(policy_json: str) -> str | None:
+    return Policy.model_validate_json(policy_json).schedule
 
 
 class Projects:
@@ -58,14 +63,19 @@ class Projects:
         rows = await self._db.fetchall("SELECT * FROM projects ORDER BY name COLLATE NOCASE")
         return [_project(r) for r in rows]
 
-    async def update_policy(self, project_id: str, policy: Policy) -> Project:
+    async def update_policy(self, project_id: str, policy: Policy, now: datetime) -> Project:
+        """Store the policy; a changed schedule counts its runs from `now` (see
+        move_schedule_mark), whichever form, command or import changed it."""
         async with self._db.write() as tx:
-            cur = await tx.execute(
+            row = await tx.fetchone("SELECT policy FROM projects WHERE id = ?", (project_id,))
+            if row is None:
+                raise NotFound(f"no project {project_id!r}")
+            await tx.execute(
                 "UPDATE projects SET policy = ? WHERE id = ?",
                 (policy.model_dump_json(), project_id),
             )
-            if cur.rowcount == 0:
-                raise NotFound(f"no project {project_id!r}")
+            if _schedule_of(row["policy"]) != policy.schedule:
+                await move_schedule_mark(tx, project_id, now)
         return await self.get(project_id)
 
     async def update_path(self, project_id: str, path: str) -> Project:
@@ -120,7 +130,8 @@ class Projects:
         updated: builtins.list[str] = []
         async with self._db.write() as tx:
             for p in projects:
-                row = await tx.fetchone("SELECT paused FROM projects WHERE id = ?", (p.id,))
+                row = await tx.fetchone("SELECT paused, policy FROM projects WHERE id = ?",
+                                        (p.id,))
                 reason = p.paused_reason if p.paused else None
                 if row is None:
                     await tx.execute(
@@ -139,6 +150,8 @@ class Projects:
                     (p.name, p.path, p.policy.model_dump_json(), int(p.paused), reason,
                      int(resumed), ts(now), p.id),
                 )
+                if _schedule_of(row["policy"]) != p.policy.schedule:
+                    await move_schedule_mark(tx, p.id, now)
                 updated.append(p.id)
         return added, updated
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from shifttui.base.models import Decision
-from shifttui.store.db import Database, parse_ts, ts
+from shifttui.store.db import Database, _Tx, parse_ts, ts
 
 
 def _decision(row: aiosqlite.Row) -> Decision:
@@ -210,6 +210,17 @@ class Scheduling:
             assert ended is not None
             out.append((r["id"], r["project_id"], ended))
         return out
+
+
+async def move_schedule_mark(tx: _Tx, project_id: str, at: datetime) -> None:
+    """The schedule was edited at `at`: runs due before it are not the new schedule's misses,
+    so the mark moves to the later of the last handled due time and the edit."""
+    await tx.execute(
+        "INSERT INTO schedule_marks (project_id, last_due_at) VALUES (?, ?)"
+        " ON CONFLICT(project_id) DO UPDATE SET"
+        " last_due_at = MAX(last_due_at, excluded.last_due_at)",
+        (project_id, ts(at)),
+    )
 
 
 def _lease(row: aiosqlite.Row) -> Lease:

@@ -181,7 +181,7 @@ class ProjectActions(Screen[Any]):
         )
         if policy is None:
             return
-        await svc.store.projects.update_policy(project.id, policy)
+        await svc.store.projects.update_policy(project.id, policy, svc.clock.now())
         self.notify(f"Policy of {project.name} saved.")
         self._changed()
 

@@ -1,4 +1,5 @@
-"""Short texts the screens show: glyphs, durations, cron previews, event lines, handoff markdown."""
+"""Short texts the screens show: glyphs, cron previews, event lines, handoff markdown. Durations,
+money and the like come from base.text (re-exported here in the TUI's forms)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,22 @@ from datetime import datetime
 
 from rich.text import Text
 
-from shifttui.base import text as formatting
-from shifttui.base.models import EventKind, Handoff, Shift, ShiftEvent, ShiftStatus
+from shifttui.base import text
+from shifttui.base.models import (
+    EventKind,
+    Handoff,
+    Shift,
+    ShiftEvent,
+    ShiftStatus,
+    handoff_sections,
+)
+from shifttui.base.text import first_line, tokens
 from shifttui.scheduling import cron
 from shifttui.scheduling.cron import local_tz
+
+__all__ = ["STATUS_GLYPH", "STATUS_STYLE", "ago", "duration", "event_line", "first_line",
+           "handoff_markdown", "local_time", "money", "next_fires", "shift_outcome",
+           "skipped_line", "tests_cell", "tokens"]
 
 STATUS_GLYPH = {
     ShiftStatus.RUNNING: "▶",
@@ -49,33 +62,17 @@ _LINE_MAX = 400
 
 def duration(seconds: float | None) -> str:
     """1h02m, 13m05s, 42s; '—' when unknown."""
-    return formatting.duration(seconds, unknown="—")
+    return text.duration(seconds, unknown="—")
 
 
 def ago(when: datetime | None, now: datetime) -> str:
     """Coarse on purpose: 42s, 5m, 3h, 2d ago."""
-    if when is None:
-        return ""
-    s = max(0, int((now - when).total_seconds()))
-    if s >= 86400:
-        return f"{s // 86400}d ago"
-    if s >= 3600:
-        return f"{s // 3600}h ago"
-    if s >= 60:
-        return f"{s // 60}m ago"
-    return f"{s}s ago"
+    return text.ago(when, now)
 
 
 def money(usd: float) -> str:
-    return f"${usd:,.2f}"
-
-
-def tokens(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 1000:
-        return f"{n / 1000:.1f}k"
-    return str(n)
+    """$0.42, and $0.004 for a cost under a cent: the same text as the CLI's."""
+    return text.money(usd)
 
 
 def next_fires(expr: str, now: datetime, count: int = 3) -> list[datetime]:
@@ -90,13 +87,6 @@ def local_time(when: datetime | None, *, with_date: bool = True) -> str:
         return "—"
     fmt = "%Y-%m-%d %H:%M" if with_date else "%H:%M:%S"
     return when.astimezone().strftime(fmt)
-
-
-def first_line(text: str | None, limit: int = 80) -> str:
-    if not text:
-        return ""
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def shift_outcome(shift: Shift) -> str:
@@ -142,19 +132,14 @@ def skipped_line(count: int) -> Text:
 
 
 def handoff_markdown(handoff: Handoff) -> str:
-    """A handoff as readable markdown (the viewer and the editor's preview)."""
-    parts = [f"## Summary\n\n{handoff.summary}\n"]
-    sections = [
-        ("Completed", handoff.completed),
-        ("In progress", handoff.in_progress),
-        ("Blockers", handoff.blockers),
-        ("Next steps", handoff.next_steps),
-        ("Decisions", handoff.decisions),
-        ("Questions for the operator", handoff.questions_for_operator),
-        ("Files changed", handoff.files_changed),
-    ]
-    for title, items in sections:
-        if items:
-            bullets = "\n".join(f"- {item}" for item in items)
-            parts.append(f"## {title}\n\n{bullets}\n")
+    """A handoff as readable markdown (the viewer and the editor's preview), one heading per
+    section of the model."""
+    parts = []
+    for section in handoff_sections():
+        value = getattr(handoff, section.name)
+        if not section.is_list:
+            parts.append(f"## {section.title}\n\n{value}\n")
+        elif value:
+            bullets = "\n".join(f"- {section.item(item)}" for item in value)
+            parts.append(f"## {section.title}\n\n{bullets}\n")
     return "\n".join(parts)

@@ -254,7 +254,7 @@ async def test_timeline_lists_the_next_24_hours_with_cost_and_budget_skips(
     async def every_three_hours(store: Store) -> float | None:
         alpha = await store.projects.get("alpha")
         await store.projects.update_policy(
-            alpha.id, alpha.policy.model_copy(update={"schedule": "0 */3 * * *"}))
+            alpha.id, alpha.policy.model_copy(update={"schedule": "0 */3 * * *"}), NOW)
         return await store.shifts.average_cost(alpha.id)
 
     average = await with_store(seeded_home, every_three_hours)
@@ -295,7 +295,7 @@ async def test_timeline_without_schedules_says_how_to_add_one(
     async def no_schedules(store: Store) -> None:
         for p in await store.projects.list():
             await store.projects.update_policy(p.id, p.policy.model_copy(
-                update={"schedule": None}))
+                update={"schedule": None}), NOW)
 
     await with_store(seeded_home, no_schedules)
     async with make_app(seeded_home, fixed_clock).run_test(size=(80, 24)) as pilot:
@@ -405,7 +405,7 @@ def decisions_home(snapshot_home: Home) -> Home:
         await add_decisions(store)
         alpha = await store.projects.get("alpha")
         await store.projects.update_policy(alpha.id, Policy.model_validate(
-            {**alpha.policy.model_dump(), "schedule": "0 */3 * * *"}))
+            {**alpha.policy.model_dump(), "schedule": "0 */3 * * *"}), NOW)
 
     asyncio.run(with_store(snapshot_home, fill))
     return snapshot_home

@@ -7,26 +7,26 @@ from typing import Any, Protocol
 from claude_agent_sdk import McpSdkServerConfig, create_sdk_mcp_server, tool
 from pydantic import ValidationError
 
-from shifttui.base.models import HandoffInput
+from shifttui.base.models import HandoffInput, handoff_sections
 
 SERVER_NAME = "shift"
 TOOL_NAMES = [f"mcp__{SERVER_NAME}__{n}" for n in ("complete_shift", "shift_status",
                                                    "ask_operator")]
 
-_LIST = {"type": "array", "items": {"type": "string"}}
-HANDOFF_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "summary": {"type": "string", "description": "What this shift did and why (required)."},
-        "completed": {**_LIST, "description": "Things finished in this shift."},
-        "in_progress": {**_LIST, "description": "Work started but not finished."},
-        "blockers": {**_LIST, "description": "What stopped you or will stop the next shift."},
-        "next_steps": {**_LIST, "description": "The most valuable next steps, in order."},
-        "decisions": {**_LIST, "description": "Decisions taken and why."},
-        "questions_for_operator": {**_LIST, "description": "Questions for the human."},
-    },
-    "required": ["summary"],
-}
+
+
+def _handoff_schema() -> dict[str, Any]:
+    """The tool's input schema, from HandoffInput's sections: what the agent may write."""
+    properties: dict[str, Any] = {}
+    for section in handoff_sections(HandoffInput):
+        kind: dict[str, Any] = ({"type": "array", "items": {"type": "string"}}
+                                if section.is_list else {"type": "string"})
+        properties[section.name] = {**kind, "description": section.hint}
+    required = [s.name for s in handoff_sections(HandoffInput) if s.required]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+HANDOFF_SCHEMA: dict[str, Any] = _handoff_schema()
 
 
 class ShiftControl(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from rich.columns import Columns
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +15,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
 from shifttui.base.bus import Notice, ShiftEnded, ShiftStarted
-from shifttui.base.models import Decision, Handoff, Project, Shift
+from shifttui.base.models import Decision, Handoff, Policy, Project, Shift
+from shifttui.base.policy_meta import describe
 from shifttui.scheduling.outcomes import STARTED
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (
@@ -40,36 +42,20 @@ COLUMNS = [
 ]
 
 
-def policy_text(project: Project, next_run: str = "") -> Text:
-    p = project.policy
+def policy_text(project: Project, next_run: str = "") -> Columns:
+    """The project's path and state, then every policy field by its label (PolicyMeta), in as
+    many columns as the width allows: a long list at 80 columns would hide the limits."""
     pairs = [
         ("path", project.path),
         ("state", ("paused: " + (project.paused_reason or "")) if project.paused else "active"),
-        ("enabled", "yes" if p.enabled else "no (manual starts only)"),
-        ("schedule", (p.schedule or "none") + (f" · {next_run}" if next_run else "")),
-        ("catch up", p.catch_up.value),
-        ("limits", f"{money(p.max_budget_usd)}, {p.max_duration_minutes:g} min, "
-                   f"wrap-up {p.wrap_up_seconds} s, turns {p.max_turns or '∞'}"),
-        ("pause after", f"{p.pause_after_failures} failures"),
-        ("model", p.model or "default"),
-        ("permissions", p.permission_mode.value),
-        ("deny", ", ".join(p.deny_commands) or "—"),
-        ("context", ", ".join(p.context_files) or "—"),
-        ("tests", p.test_command or "—"),
     ]
-    if p.allowed_tools:
-        pairs.append(("allowed", ", ".join(p.allowed_tools)))
-    if p.mcp_servers:
-        pairs.append(("mcp", ", ".join(p.mcp_servers)))
-    if p.instructions:
-        pairs.append(("instructions", first_line(p.instructions, 60)))
-    text = Text()
-    for i, (key, value) in enumerate(pairs):
-        if i:
-            text.append("\n")
-        text.append(f"{key:>12} ", style="bold")
-        text.append(value)
-    return text
+    for f in describe(Policy):
+        value = f.text(project.policy) or "—"
+        if f.key == "schedule" and next_run:
+            value += f" · {next_run}"
+        pairs.append((f.meta.label, value))
+    cells = [Text.assemble((f"{key} ", "bold"), value) for key, value in pairs]
+    return Columns(cells, padding=(0, 3))
 
 
 class ProjectDetailScreen(ProjectActions):

@@ -11,16 +11,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
-from shifttui.base.models import HandoffInput
+from shifttui.base.models import HandoffInput, handoff_sections
 
-LIST_FIELDS = [
-    ("completed", "Completed"),
-    ("in_progress", "In progress"),
-    ("blockers", "Blockers"),
-    ("next_steps", "Next steps"),
-    ("decisions", "Decisions"),
-    ("questions_for_operator", "Questions for the operator"),
-]
+# What the operator writes: the sections of HandoffInput (files_changed comes from git).
+SECTIONS = handoff_sections(HandoffInput)
 
 
 class HandoffEditorModal(ModalScreen[HandoffInput | None]):
@@ -44,34 +38,36 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
                 classes="hint",
             )
             with VerticalScroll(classes="form"):
-                yield Label("Summary (required)", classes="field-label")
-                yield TextArea(self.draft.summary, id="f-summary", classes="summary",
-                               compact=True)
-                yield Label("", id="e-summary", classes="field-error")
-                for name, label in LIST_FIELDS:
-                    yield Label(label, classes="field-label")
-                    yield TextArea("\n".join(getattr(self.draft, name)), id=f"f-{name}",
-                                   compact=True)
-                    yield Label("", id=f"e-{name}", classes="field-error")
+                for section in SECTIONS:
+                    value = getattr(self.draft, section.name)
+                    yield Label(section.title + (" (required)" if section.required else ""),
+                                classes="field-label")
+                    if section.is_list:
+                        yield TextArea("\n".join(value), id=f"f-{section.name}", compact=True)
+                    else:
+                        yield TextArea(value, id=f"f-{section.name}", classes="summary",
+                                       compact=True)
+                    yield Label("", id=f"e-{section.name}", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
                 yield Button("Keep auto-draft (esc)", id="keep", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#f-summary", TextArea).focus()
+        self.query_one(f"#f-{SECTIONS[0].name}", TextArea).focus()
 
     def current(self) -> HandoffInput | None:
         """The edited handoff, or None with every error shown next to its field."""
-        data: dict[str, object] = {"summary": self.query_one("#f-summary", TextArea).text}
-        for name, _ in LIST_FIELDS:
-            data[name] = self.query_one(f"#f-{name}", TextArea).text.splitlines()
+        data: dict[str, object] = {}
+        for section in SECTIONS:
+            text = self.query_one(f"#f-{section.name}", TextArea).text
+            data[section.name] = text.splitlines() if section.is_list else text
         for label in self.query(".field-error").results(Label):
             label.update("")
         try:
             return HandoffInput.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                field = str(err["loc"][0]) if err["loc"] else "summary"
+                field = str(err["loc"][0]) if err["loc"] else SECTIONS[0].name
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 self.query_one(f"#e-{field}", Label).update(msg)
             return None

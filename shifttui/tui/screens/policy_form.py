@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -15,46 +14,12 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from shifttui.base.models import CatchUp, PermissionMode, Policy, Project, validate_cron
+from shifttui.base.models import Policy, Project, validate_cron
+from shifttui.base.policy_meta import PolicyField, describe
 from shifttui.tui.format import next_fires
 
-
-@dataclass(frozen=True)
-class Field:
-    key: str  # "max_budget_usd" or "triggers.after"
-    label: str
-    kind: str  # bool | text | opt | number | list | json | choice | multiline
-    hint: str = ""
-    choices: tuple[str, ...] = ()
-
-
-FIELDS = [
-    Field("enabled", "Enabled (scheduler, triggers)", "bool"),
-    Field("schedule", "Schedule (cron, local time)", "opt", "e.g. 0 9 * * 1-5"),
-    Field("catch_up", "Catch up missed runs", "choice", choices=tuple(c.value for c in CatchUp)),
-    Field("max_duration_minutes", "Max duration (minutes)", "number"),
-    Field("wrap_up_seconds", "Wrap-up grace (seconds)", "number"),
-    Field("max_budget_usd", "Budget per shift (USD)", "number"),
-    Field("max_turns", "Max turns (blank: no limit)", "opt"),
-    Field("pause_after_failures", "Pause after N failures", "number"),
-    Field("model", "Model (blank: default)", "opt"),
-    Field("permission_mode", "Permission mode", "choice",
-          choices=tuple(m.value for m in PermissionMode)),
-    Field("allowed_tools", "Allowed tools", "list", "comma-separated"),
-    Field("disallowed_tools", "Disallowed tools", "list", "comma-separated"),
-    Field("deny_commands", "Denied shell commands", "list", "comma-separated patterns"),
-    Field("add_dirs", "Extra writable directories", "list", "comma-separated"),
-    Field("context_files", "Context files", "list", "comma-separated globs"),
-    Field("mcp_servers", "MCP servers (JSON object)", "json", '{"name": {"command": "..."}}'),
-    Field("prompt", "Prompt template", "text"),
-    Field("instructions", "Instructions", "multiline"),
-    Field("test_command", "Test command", "opt"),
-    Field("test_timeout_seconds", "Test timeout (seconds)", "number"),
-    Field("triggers.on_change", "Trigger on change of", "list", "comma-separated globs"),
-    Field("triggers.after", "Trigger after projects", "list", "comma-separated names"),
-    Field("triggers.debounce_seconds", "Trigger debounce (seconds)", "number"),
-    Field("env", "Agent environment (JSON)", "json", '{"NAME": "value"}'),
-]
+# One widget per policy field, from its PolicyMeta (models.Policy): label, widget, placeholder.
+FIELDS = describe(Policy)
 
 
 def field_id(key: str) -> str:
@@ -74,28 +39,28 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
     data[last] = value
 
 
-def to_text(field: Field, value: Any) -> str:
-    if field.kind == "list":
+def to_text(field: PolicyField, value: Any) -> str:
+    if field.widget == "list":
         return ", ".join(value)
-    if field.kind == "json":
+    if field.widget == "json":
         return json.dumps(value) if value else ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
 
 
-def parse(field: Field, raw: str) -> Any:
+def parse(field: PolicyField, raw: str) -> Any:
     """The raw text as the model expects it; numbers stay strings so pydantic explains errors."""
-    if field.kind == "list":
+    if field.widget == "list":
         return [item.strip() for item in raw.split(",") if item.strip()]
-    if field.kind == "json":
+    if field.widget == "json":
         if not raw.strip():
             return {}
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
-    if field.kind == "opt":
+    if field.widget == "opt":
         return raw.strip() or None
     return raw
 
@@ -116,7 +81,10 @@ def validate_form(base: Policy, raw: dict[str, Any]) -> tuple[Policy | None, dic
     except ValidationError as exc:
         for err in exc.errors():
             loc = [str(p) for p in err["loc"]]
-            key = ".".join(loc[:2]) if loc and loc[0] == "triggers" else (loc[0] if loc else "")
+            # The longest field key the error's location starts with ("triggers.after" of
+            # triggers.after.0; "env" of env.1BAD), else the first field of its group.
+            prefixes = [".".join(loc[:n]) for n in range(len(loc), 0, -1)]
+            key = next((k for k in prefixes if k in by_key), prefixes[-1] if loc else "")
             if key not in by_key:
                 key = next((k for k in by_key if k.startswith(key)), FIELDS[0].key)
             errors.setdefault(key, str(err["msg"]).removeprefix("Value error, "))
@@ -159,22 +127,22 @@ class PolicyFormModal(ModalScreen[Policy | None]):
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
-    def _field(self, field: Field, value: Any) -> ComposeResult:
+    def _field(self, field: PolicyField, value: Any) -> ComposeResult:
         fid = field_id(field.key)
         widget: Widget
-        if field.kind == "bool":
+        if field.widget == "bool":
             widget = Checkbox("", value=bool(value), id=f"f-{fid}", compact=True)
-        elif field.kind == "choice":
+        elif field.widget == "choice":
             widget = Select([(c, c) for c in field.choices], value=value, allow_blank=False,
                             id=f"f-{fid}", compact=True)
-        elif field.kind == "multiline":
+        elif field.widget == "multiline":
             widget = TextArea(to_text(field, value), id=f"f-{fid}", classes="multiline",
                               compact=True)
         else:
-            widget = Input(to_text(field, value), placeholder=field.hint, id=f"f-{fid}",
+            widget = Input(to_text(field, value), placeholder=field.meta.hint, id=f"f-{fid}",
                            compact=True)
         with Horizontal(classes="row"):
-            yield Label(field.label, classes="field-label")
+            yield Label(field.meta.form, classes="field-label")
             yield widget
         if field.key == "schedule":
             yield Static(cron_preview(value or "", self.now), id="cron-preview",
