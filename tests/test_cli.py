@@ -214,7 +214,7 @@ def test_project_set_pause_resume_remove(cli_home: Path, tmp_path: Path,
     shown = as_json(run_in(capsys, cli_home, "project", "show", "demo", "--json"))
     assert (shown["paused"], shown["paused_reason"]) == (False, None)
 
-    assert "removed project demo" in ok(run(cli_home, "project", "remove", "demo"))
+    assert "removed project demo" in ok(run(cli_home, "project", "remove", "demo", "--yes"))
     assert as_json(run_in(capsys, cli_home, "project", "list", "--json")) == []
     assert moved.is_dir()  # the directory itself is never touched
 

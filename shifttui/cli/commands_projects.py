@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
-from shifttui.base.errors import InvalidInput
+from shifttui.base.errors import InvalidInput, StateError
 from shifttui.base.models import Policy, Project, Shift, slugify, validate_project_name
 from shifttui.cli import fmt
 from shifttui.cli.base import Ctx, print_json
@@ -56,8 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_resume)
 
-    p = actions.add_parser("remove", help="forget a project and its shift history")
+    p = actions.add_parser(
+        "remove", help="forget a project and its shift history (asks first)",
+        description="Delete the project and, with it, its shifts, handoffs, events, reviews and "
+        "scheduler decisions from the database. The project's directory is never touched. "
+        "Asks for confirmation on a terminal; elsewhere give --yes.",
+    )
     p.add_argument("name", metavar="NAME")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_remove)
 
 
@@ -257,6 +265,36 @@ async def cmd_resume(args: argparse.Namespace, ctx: Ctx) -> int:
 
 async def cmd_remove(args: argparse.Namespace, ctx: Ctx) -> int:
     project = await ctx.store.projects.get(args.name)
+    running = await ctx.store.shifts.running_for(project.id)
+    if running is not None:
+        # Before asking: no point confirming what cannot be done.
+        raise StateError(f"project {project.name} has a running shift ({running.id}); "
+                         "abandon it before removing the project")
+    history = history_words(await ctx.store.projects.history_counts(project.id))
+    deletes = f"deletes {history}" if history else "deletes no history (it has none yet)"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"removing {project.name} {deletes}; confirm with "
+                               f"`shifttui project remove {project.name} --yes`")
+        # The question goes to stderr, so `remove ... > file` still shows it.
+        sys.stderr.write(f"Removing {project.name} {deletes}; its directory {project.path} "
+                         "is not touched. Remove it? [y/N] ")
+        sys.stderr.flush()
+        answer = await asyncio.to_thread(sys.stdin.readline)
+        if answer.strip().lower() not in ("y", "yes"):
+            print(f"kept {project.name}: nothing removed")
+            return 1
     await ctx.store.projects.remove(project.id)
-    print(f"removed project {project.name} and its shift history (the directory is untouched)")
+    print(f"removed project {project.name}" + (f" and {history}" if history else "")
+          + " (the directory is untouched)")
     return 0
+
+
+def history_words(counts: dict[str, int]) -> str:
+    """"its 3 shifts, 2 handoffs and 140 events"; empty when there is nothing."""
+    nouns = {"shifts": "shift", "handoffs": "handoff", "events": "event", "reviews": "review",
+             "decisions": "scheduler decision"}
+    parts = [f"{n:,} {nouns[key]}{'s' if n != 1 else ''}" for key, n in counts.items() if n]
+    if not parts:
+        return ""
+    return "its " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])

@@ -118,6 +118,22 @@ class Projects:
             if cur.rowcount == 0:
                 raise NotFound(f"no project {project_id!r}")
 
+    async def history_counts(self, project_id: str) -> dict[str, int]:
+        """What `remove` deletes with the project, by kind (the cascade takes all of it)."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT COUNT(*) FROM shifts WHERE project_id = ?) AS shifts,"
+            " (SELECT COUNT(*) FROM handoffs WHERE project_id = ?) AS handoffs,"
+            " (SELECT COUNT(*) FROM events e JOIN shifts s ON s.id = e.shift_id"
+            "  WHERE s.project_id = ?) AS events,"
+            " (SELECT COUNT(*) FROM feedback f JOIN shifts s ON s.id = f.shift_id"
+            "  WHERE s.project_id = ?) AS reviews,"
+            " (SELECT COUNT(*) FROM decisions WHERE project_id = ?) AS decisions",
+            (project_id,) * 5,
+        )
+        assert row is not None
+        return {key: int(row[key]) for key in ("shifts", "handoffs", "events", "reviews",
+                                                "decisions")}
+
     async def upsert_many(
         self, projects: builtins.list[Project], now: datetime
     ) -> tuple[builtins.list[str], builtins.list[str]]:
