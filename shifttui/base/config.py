@@ -1,4 +1,13 @@
-"""The home directory (database, logs, config.toml) and the global settings stored there."""
+"""The home directory (database, logs, config.toml) and the global settings.
+
+Settings come from four places; the first that sets a value wins, the same for the app, `run`,
+`daemon` and every other command:
+
+    flags (keyword arguments to `load_settings`) > $SHIFTTUI_<NAME> > <home>/config.toml > default
+
+Writing config.toml (the theme chosen in the app) changes only the keys asked for, through
+tomlkit, so the user's comments, order and other keys stay as they wrote them.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +15,35 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import tomlkit
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
+from tomlkit.exceptions import TOMLKitError
 
 from shifttui.base.errors import ConfigError
 from shifttui.base.models import first_error
 
 APP_NAME = "shifttui"
+ENV_PREFIX = "SHIFTTUI_"
 HOME_ENV = "SHIFTTUI_HOME"
 CLI_ENV = "SHIFTTUI_CLAUDE_CLI"
 
 
-class Settings(BaseModel):
-    """Global settings (config.toml in the home)."""
+class Settings(BaseSettings):
+    """Global settings; `Settings(...)` alone reads flags and the environment, no file."""
 
-    model_config = ConfigDict(extra="forbid")
+    # An empty variable counts as unset, as `SHIFTTUI_CLAUDE_CLI= shifttui` always meant.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid",
+                                      env_ignore_empty=True)
 
     daily_budget_usd: float | None = Field(default=None, gt=0)
     max_concurrent_shifts: int = Field(default=2, ge=1, le=64)
@@ -30,6 +51,19 @@ class Settings(BaseModel):
     claude_cli: str | None = None
     theme: str = "shifttui-dark"
     question_timeout_seconds: int = Field(default=600, ge=0, le=24 * 3600)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The precedence of the module docstring; no .env or secrets files. The TOML file is
+        # model_config's toml_file: none here, the home's in the class load_settings makes.
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
 
 @dataclass(frozen=True)
@@ -70,14 +104,12 @@ class Home:
             raise ConfigError(f"home directory {self.root} is not writable")
         return self
 
-    def load_settings(self) -> Settings:
-        return load_settings(self.config_path)
+    def load_settings(self, **flags: Any) -> Settings:
+        return load_settings(self.config_path, **flags)
 
-    def save_settings(self, settings: Settings) -> None:
-        data = settings.model_dump(exclude_none=True, exclude_defaults=False)
-        tmp = self.config_path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-        tmp.replace(self.config_path)
+    def update_config(self, **values: Any) -> None:
+        """Set these keys in config.toml (None removes one); everything else in it is kept."""
+        update_config(self.config_path, **values)
 
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Home:
@@ -94,21 +126,68 @@ def user_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME))
 
 
-def load_settings(path: Path) -> Settings:
-    if not path.exists():
-        return Settings()
+def load_settings(path: Path, **flags: Any) -> Settings:
+    """The settings every entry point runs with: `flags` (None means the flag was not given),
+    then the environment, then the TOML file at `path`, then the defaults.
+    A bad value anywhere is one ConfigError that names where it came from."""
+    given = {name: value for name, value in flags.items() if value is not None}
+
+    # pydantic-settings takes the file's location from the class's config, so each file gets
+    # its own subclass; it is still a Settings to everyone who uses it.
+    class HomeSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return HomeSettings(**given)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return Settings.model_validate(raw)
+    except SettingsError as exc:
+        raise ConfigError(f"settings: {exc}") from None
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {first_error(exc)}") from None
+        raise ConfigError(_blame(exc, path, given)) from None
+
+
+def _blame(exc: ValidationError, path: Path, flags: dict[str, Any]) -> str:
+    """'where: what', where being the highest source that set the field the error is about."""
+    loc = exc.errors()[0].get("loc", ())
+    field = str(loc[0]) if loc else ""
+    if field in flags:
+        return first_error(exc)
+    env_name = ENV_PREFIX + field.upper()
+    # pydantic-settings matches variable names case-insensitively; so does this.
+    env = {name.upper(): value for name, value in os.environ.items()}
+    if field and env.get(env_name):
+        msg = str(exc.errors()[0].get("msg", "invalid value")).removeprefix("Value error, ")
+        return f"${env_name}={env[env_name]!r}: {msg}"
+    return f"{path}: {first_error(exc)}"
+
+
+def update_config(path: Path, **values: Any) -> None:
+    """Set keys of the config file at `path` (None removes one), keeping the user's comments,
+    layout and other keys. A file that is no longer valid TOML is left alone (ConfigError)."""
+    unknown = set(values) - set(Settings.model_fields)
+    if unknown:
+        raise ValueError(f"not a setting: {', '.join(sorted(unknown))}")
+    target = path.resolve()  # a config.toml symlinked from a dotfiles repository stays a link
+    try:
+        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        doc = tomlkit.parse(text)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; not changed") from None
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); not changed") from None
+    for key, value in values.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    tmp.replace(target)
 
 
 def resource_dir(name: str) -> Path:

@@ -26,7 +26,7 @@ from shifttui.cli import (
     commands_scheduler,
     commands_shifts,
 )
-from shifttui.cli.base import Ctx
+from shifttui.cli.base import Ctx, settings_flags
 from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", metavar="DIR",
         help="where the database, logs and config live (default: $SHIFTTUI_HOME or the "
         "platform's user data dir)",
+    )
+    parser.add_argument(
+        "--claude-cli", metavar="PATH",
+        help="the Claude Code CLI shifts run (beats $SHIFTTUI_CLAUDE_CLI and config.toml's "
+        "claude_cli; default: the CLI bundled with claude-agent-sdk)",
     )
     # Nested parsers default to the parent's class; named here so no module has to remember.
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -107,5 +112,5 @@ async def _run(func: object, args: argparse.Namespace) -> int:
     if not getattr(args, "needs_db", True):
         # e.g. `demo`: it makes its own throw-away home and must not touch the user's.
         return int(await func(args, None))  # type: ignore[operator]
-    async with Ctx.open(args.home) as ctx:
+    async with Ctx.open(args.home, **settings_flags(args)) as ctx:
         return int(await func(args, ctx))  # type: ignore[operator]

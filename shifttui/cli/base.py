@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from argparse import Namespace
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,16 +25,22 @@ class Ctx:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, home_arg: str | None) -> AsyncIterator[Ctx]:
+    async def open(cls, home_arg: str | None, **flags: Any) -> AsyncIterator[Ctx]:
+        """`flags`: settings given on the command line (None: not given), see settings_flags."""
         home = resolve_home(home_arg).ensure()
         configure_logging(home.root / "shifttui.log")
-        settings = home.load_settings()
+        settings = home.load_settings(**flags)
         clock = SystemClock()
         store = await Store.open(home.db_path, now=clock.now())
         try:
             yield cls(home=home, settings=settings, store=store, clock=clock)
         finally:
             await store.close()
+
+
+def settings_flags(args: Namespace) -> dict[str, Any]:
+    """The global options that are settings, by setting name; they beat env and config.toml."""
+    return {"claude_cli": getattr(args, "claude_cli", None)}
 
 
 def print_json(value: Any) -> None:

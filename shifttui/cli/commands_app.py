@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from shifttui.base.clock import SystemClock
-from shifttui.base.config import Home, Settings
+from shifttui.base.config import Home
 from shifttui.base.models import Policy
 from shifttui.cli.base import Ctx
 from shifttui.store import Store
@@ -68,8 +68,7 @@ async def prepare_demo(root: Path, *, speed: str | None = None) -> tuple[Home, s
 
     home = Home(root / "home").ensure()
     launcher = write_launcher(root / "bin")
-    settings = Settings(max_concurrent_shifts=3, question_timeout_seconds=300)
-    home.save_settings(settings)
+    home.update_config(max_concurrent_shifts=3, question_timeout_seconds=300)
     clock = SystemClock()
     store = await Store.open(home.db_path, now=clock.now())
     try:
@@ -95,12 +94,12 @@ async def run_demo(args: argparse.Namespace, ctx: Ctx | None) -> int:
     with tempfile.TemporaryDirectory(prefix="shifttui-demo-") as tmp:
         home, launcher = await prepare_demo(Path(tmp), speed=args.delay)
         configure_logging(home.root / "shifttui.log")
-        settings = home.load_settings()
+        # The demo's agent is a flag: it beats $SHIFTTUI_CLAUDE_CLI, like --claude-cli would.
+        settings = home.load_settings(claude_cli=launcher)
         clock = SystemClock()
         store = await Store.open(home.db_path, now=clock.now())
         try:
-            app = ShiftTuiApp(home, settings=settings, store=store, clock=clock,
-                              cli_path=launcher)
+            app = ShiftTuiApp(home, settings=settings, store=store, clock=clock)
             await app.run_async()
         finally:
             await store.close()

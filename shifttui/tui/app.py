@@ -96,8 +96,7 @@ class ShiftTuiApp(App[None]):
             self._store = await Store.open(self.home.db_path, now=self.clock.now())
         if self._supervisor is None:
             self._supervisor = Supervisor(
-                self._store, self.home, self.settings, clock=self.clock,
-                cli_path=self._cli_path or self.settings.claude_cli,
+                self._store, self.home, self.settings, clock=self.clock, cli_path=self._cli_path,
             )
         self._supervisor.operator_present = True
         self.services = Services(
@@ -233,10 +232,12 @@ class ShiftTuiApp(App[None]):
             return
         self.settings = self.settings.model_copy(update={"theme": theme})
         try:
-            self.home.save_settings(self.settings)
+            self.home.update_config(theme=theme)  # only this key: the user's comments stay
         except OSError as exc:
             self.notify(f"could not save the theme to {self.home.config_path}: {exc.strerror}",
                         severity="warning")
+        except ShiftTuiError as exc:
+            self.notify(f"could not save the theme: {exc}", severity="warning")
 
     # -- core events --------------------------------------------------------------------------
 
