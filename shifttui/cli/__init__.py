@@ -25,12 +25,13 @@ from shifttui.cli import (
     commands_run,
     commands_scheduler,
     commands_shifts,
+    commands_status,
 )
 from shifttui.cli.base import Ctx, settings_flags
 from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
-           commands_review, commands_portfolio]
+           commands_review, commands_portfolio, commands_status]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

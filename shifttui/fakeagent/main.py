@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from shifttui.fakeagent.agent import Agent, BudgetLimit, Turn, TurnEnd, TurnLimit
-from shifttui.fakeagent.config import Config
+from shifttui.fakeagent.config import FAKE_CLI_VERSION, Config
 from shifttui.fakeagent.demo import DEMO_FUNCS
 from shifttui.fakeagent.scenarios import BASIC_FUNCS, Scenario
 from shifttui.fakeagent.tools import connect_mcp
@@ -99,7 +99,11 @@ def run_turn(agent: Agent, message: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    cfg = Config.from_argv(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # as the real CLI answers it (`shifttui status` asks)
+        print(f"{FAKE_CLI_VERSION} (Claude Code; shifttui's fake agent)")
+        return 0
+    cfg = Config.from_argv(args)
     if cfg.pid_file:
         with open(cfg.pid_file, "a", encoding="utf-8") as f:
             f.write(f"{os.getpid()}\n")
