@@ -15,6 +15,7 @@ import pytest
 from shifttui.base.config import Home
 from shifttui.base.models import FailureKind, HandoffInput, Policy, Shift, Trigger
 from shifttui.base.models import TestResult as Verdict
+from shifttui.base.states import DecisionOutcome, DecisionReason
 from shifttui.cli import main
 from shifttui.review.report import day_bounds, day_report
 from shifttui.store import Store
@@ -68,17 +69,20 @@ async def seed(store: Store, path: Path) -> dict[str, str]:
                             local(2, 7))
     ids["failed"] = s.id
     await store.scheduling.record_decision(
-        beta.id, now=local(2, 8), source="failures", outcome="paused",
+        beta.id, now=local(2, 8), source="failures", outcome=DecisionOutcome.PAUSED,
+        reason=DecisionReason.FAILURES,
         detail=f"auto-paused after 3 consecutive failures (last: budget_exhausted, {s.id})",
         shift_id=s.id)
     await store.projects.set_paused(
         beta.id, True, "auto-paused after 3 consecutive failures", local(2, 8))
 
     await store.scheduling.record_decision(
-        beta.id, now=local(3, 0), source="schedule", outcome="skipped",
+        beta.id, now=local(3, 0), source="schedule", outcome=DecisionOutcome.SKIPPED,
+        reason=DecisionReason.PAUSED,
         detail="paused (auto-paused after 3 consecutive failures); due 03:00")
     await store.scheduling.record_decision(
-        alpha.id, now=local(4, 0), source="trigger", outcome="failed",
+        alpha.id, now=local(4, 0), source="trigger", outcome=DecisionOutcome.FAILED,
+        reason=DecisionReason.ERROR,
         detail="cannot start: prompt template missing")
 
     s = await _claim(store, alpha.id, local(9, 0), Trigger.MANUAL)
@@ -102,7 +106,8 @@ async def seed(store: Store, path: Path) -> dict[str, str]:
                                        num_turns=1)
     await store.shifts.interrupt(s.id, "app quit", local(0, 20, day=22))
     await store.scheduling.record_decision(
-        beta.id, now=local(0, 15, day=22), source="failures", outcome="paused",
+        beta.id, now=local(0, 15, day=22), source="failures", outcome=DecisionOutcome.PAUSED,
+        reason=DecisionReason.FAILURES,
         detail="tomorrow's pause")
     return ids
 

@@ -35,6 +35,7 @@ from shifttui.base.models import (
     ShiftStatus,
     Trigger,
 )
+from shifttui.base.states import DecisionOutcome, DecisionReason
 from shifttui.store import SCHEMA_VERSION, Store
 from shifttui.system.procs import process_token
 
@@ -343,7 +344,8 @@ async def test_old_database_is_upgraded_with_data_intact(tmp_path: Path, clock: 
         assert await store.events.count(shift.id) == 1
         assert [f.note for f in await store.feedback.for_shift(shift.id)] == ["good"]
         await store.scheduling.record_decision(
-            project.id, now=clock.now(), source="cron", outcome="started"
+            project.id, now=clock.now(), source="cron", outcome=DecisionOutcome.STARTED,
+            reason=DecisionReason.FIRED,
         )
         assert len(await store.scheduling.decisions(project.id)) == 1
     finally:
@@ -564,17 +566,20 @@ async def test_cost_since(store: Store, clock: FakeClock) -> None:
 async def test_decisions_newest_first(store: Store, clock: FakeClock) -> None:
     a = await _project(store, clock.now(), "Alpha")
     b = await _project(store, clock.now(), "Beta")
-    for project, outcome in ((a, "started"), (b, "skipped: paused"), (a, "deferred: limit")):
+    started = (DecisionOutcome.STARTED, DecisionReason.FIRED)
+    paused = (DecisionOutcome.SKIPPED, DecisionReason.PAUSED)
+    limit = (DecisionOutcome.DEFERRED, DecisionReason.LIMIT)
+    for project, (outcome, reason) in ((a, started), (b, paused), (a, limit)):
         clock.advance(60)
         await store.scheduling.record_decision(
-            project.id, now=clock.now(), source="cron", outcome=outcome
+            project.id, now=clock.now(), source="cron", outcome=outcome, reason=reason
         )
-    assert [d.outcome for d in await store.scheduling.decisions(a.id)] == [
-        "deferred: limit", "started"
+    assert [(d.outcome, d.reason) for d in await store.scheduling.decisions(a.id)] == [
+        limit, started
     ]
     assert len(await store.scheduling.decisions()) == 3
     recent = await store.scheduling.decisions(since=clock.now() - timedelta(seconds=90))
-    assert [d.outcome for d in recent] == ["deferred: limit", "skipped: paused"]
+    assert [(d.outcome, d.reason) for d in recent] == [limit, paused]
 
 
 async def test_lease_acquire_renew_and_takeover(store: Store, clock: FakeClock) -> None:
@@ -606,5 +611,5 @@ async def test_trigger_requests(store: Store, clock: FakeClock) -> None:
     )
     pending = await store.scheduling.pending_triggers()
     assert [(r.id, r.reason) for r in pending] == [(rid, "ci passed")]
-    await store.scheduling.mark_trigger_handled(rid, "started", clock.now())
+    await store.scheduling.mark_trigger_handled(rid, DecisionOutcome.STARTED, clock.now())
     assert await store.scheduling.pending_triggers() == []

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from shifttui.base.bus import Bus, BusEvent, Notice
-from shifttui.base.models import Decision
+from shifttui.base.states import Decision
 from shifttui.cli.base import Ctx
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from shifttui.base.errors import InvalidInput
-from shifttui.base.models import Decision, Project, Shift, ShiftStatus
+from shifttui.base.models import Project, Shift, ShiftStatus
+from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.base.text import duration, first_line, money
 from shifttui.review.inbox import unreviewed_count
-from shifttui.scheduling.outcomes import DEFERRED, FAILED, PAUSED, SKIPPED
 from shifttui.store import Store
 
 SUMMARY_CHARS = 120
@@ -141,9 +141,9 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
                                                                     else "")))
     for d in decisions:
         name = names.get(d.project_id, d.project_id)
-        if d.outcome == PAUSED:
+        if d.outcome is DecisionOutcome.PAUSED:
             events.append((d.ts, f"~{d.id:012d}", f"{name}: {d.detail or 'paused'}"))
-        elif d.outcome == FAILED:
+        elif d.outcome is DecisionOutcome.FAILED:
             events.append((d.ts, f"~{d.id:012d}",
                            f"{name}: a {d.source} run could not start: "
                            f"{first_line(d.detail, SUMMARY_CHARS)}"))
@@ -155,7 +155,8 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
 
 
 def _not_started(decisions: list[Decision], names: dict[str, str], hm: _Fmt) -> list[str]:
-    missed = [d for d in decisions if d.outcome in (SKIPPED, DEFERRED)]
+    missed = [d for d in decisions
+              if d.outcome in (DecisionOutcome.SKIPPED, DecisionOutcome.DEFERRED)]
     if not missed:
         return []
     lines = ["## Runs that did not start (or waited)", ""]

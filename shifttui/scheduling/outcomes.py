@@ -1,23 +1,39 @@
-"""What the scheduler decides: outcomes, the reasons a run did not start, and what it asks of
-the supervisor."""
+"""What the scheduler decides: the words of its decisions' reasons, and what it asks of the
+supervisor."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from shifttui.base.models import Shift, Trigger
+from shifttui.base.states import DecisionReason
 
-# Outcomes and reasons of decisions; the UI shows "outcome: detail".
-STARTED, SKIPPED, DEFERRED, PAUSED, FAILED = "started", "skipped", "deferred", "paused", "failed"
-R_RUNNING = "shift already running"
-R_LIMIT = "concurrency limit"
-R_BUDGET = "daily budget reached"
-R_PAUSED = "paused"
-R_DISABLED = "project disabled (policy.enabled is off)"
-R_WAITING = "a deferred run is already waiting for a free slot"
-R_REMOVED = "project no longer exists"
+# The sentence a decision's detail starts with, for the reasons that have a fixed one (the UI
+# shows the detail as it is; code reads the reason).
+REASON_TEXT: dict[DecisionReason, str] = {
+    DecisionReason.RUNNING: "shift already running",
+    DecisionReason.LIMIT: "concurrency limit",
+    DecisionReason.BUDGET: "daily budget reached",
+    DecisionReason.PAUSED: "paused",
+    DecisionReason.DISABLED: "project disabled (policy.enabled is off)",
+    DecisionReason.WAITING: "a deferred run is already waiting for a free slot",
+    DecisionReason.REMOVED: "project no longer exists",
+}
+
+
+class Blocked(NamedTuple):
+    """What keeps a run from starting: the reason, and the words the decision says."""
+
+    reason: DecisionReason
+    words: str
+
+    @classmethod
+    def by(cls, reason: DecisionReason, note: str | None = None) -> Blocked:
+        """`note`, when given, follows the reason's sentence in brackets: "paused (why)"."""
+        text = REASON_TEXT[reason]
+        return cls(reason, f"{text} ({note})" if note else text)
 
 
 class Starter(Protocol):
@@ -46,3 +62,5 @@ class Attempt:
     trigger: Trigger
     reason: str
     detail: str = ""  # extra words for the decision, e.g. the due time
+    # The decision's reason if it starts: a catch-up says it makes up for a missed run.
+    fired: DecisionReason = DecisionReason.FIRED

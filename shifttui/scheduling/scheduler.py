@@ -20,11 +20,11 @@ from shifttui.base.config import Settings
 from shifttui.base.errors import AlreadyRunning, LimitReached, NotFound, ShiftTuiError
 from shifttui.base.models import (
     CatchUp,
-    Decision,
     Project,
     Shift,
     Trigger,
 )
+from shifttui.base.states import Decision, DecisionOutcome, DecisionReason
 from shifttui.scheduling.autopause import pause_if_failing
 from shifttui.scheduling.budget import (
     BudgetLevel,
@@ -34,23 +34,7 @@ from shifttui.scheduling.budget import (
 )
 from shifttui.scheduling.cron import fire_times, local_tz, next_fire
 from shifttui.scheduling.lease import LEASE_TTL_S, LeaseInfo, LeaseKeeper
-from shifttui.scheduling.outcomes import (
-    DEFERRED,
-    FAILED,
-    PAUSED,
-    R_BUDGET,
-    R_DISABLED,
-    R_LIMIT,
-    R_PAUSED,
-    R_REMOVED,
-    R_RUNNING,
-    R_WAITING,
-    SKIPPED,
-    STARTED,
-    Attempt,
-    Deferred,
-    Starter,
-)
+from shifttui.scheduling.outcomes import Attempt, Blocked, Deferred, Starter
 from shifttui.scheduling.triggers import Completions, FileTriggers, describe_files, followers_of
 from shifttui.store import Store
 
@@ -255,10 +239,12 @@ class Scheduler:
                 f" (last due {self._local(last_missed)})"
             if catch_up is CatchUp.SKIP or on_time:
                 why = "catch_up is skip" if catch_up is CatchUp.SKIP else "an on-time run follows"
-                await self._decide(project.id, "catch_up", SKIPPED, f"{words}; {why}", now=now)
+                await self._decide(project.id, "catch_up", DecisionOutcome.SKIPPED,
+                                   DecisionReason.MISSED, f"{words}; {why}", now=now)
             else:
                 await self._attempt(project, Attempt(
-                    "catch_up", Trigger.SCHEDULED, f"catch-up: {words}", words), now)
+                    "catch_up", Trigger.SCHEDULED, f"catch-up: {words}", words,
+                    fired=DecisionReason.MISSED), now)
         if on_time:
             due = on_time[-1]
             await self._attempt(project, Attempt(
@@ -268,66 +254,65 @@ class Scheduler:
     # attempts and decisions ------------------------------------------------------------------
     async def _attempt(
         self, project: Project, attempt: Attempt, now: datetime, *, deferred: bool = False
-    ) -> str:
+    ) -> DecisionOutcome:
         """Start a shift if every rule allows it; record what happened. Returns the outcome."""
-        skip = await self._blocker(project, now, deferred=deferred)
-        if skip == R_LIMIT:
+        blocked = await self._blocker(project, now, deferred=deferred)
+        if blocked is None:
+            try:
+                shift = await self.starter.start_shift(
+                    project.id, trigger=attempt.trigger, reason=attempt.reason
+                )
+            except AlreadyRunning:
+                blocked = Blocked.by(DecisionReason.RUNNING)
+            except LimitReached:
+                blocked = Blocked.by(DecisionReason.LIMIT)
+            except NotFound:
+                blocked = Blocked.by(DecisionReason.REMOVED)
+            except ShiftTuiError as exc:
+                blocked = Blocked(DecisionReason.ERROR, str(exc))
+            except Exception as exc:  # the scheduler must outlive one bad start
+                log.exception("starting a shift on %s failed", project.id)
+                blocked = Blocked(DecisionReason.ERROR, f"{type(exc).__name__}: {exc}")
+            else:
+                words = f"deferred since {self._local(deferred_since)}" if (
+                    deferred_since := self._deferred_since(project.id, deferred)) else ""
+                await self._decide(project.id, attempt.source, DecisionOutcome.STARTED,
+                                   attempt.fired, self._detail(words, attempt),
+                                   shift_id=shift.id, now=now)
+                return DecisionOutcome.STARTED
+        if blocked.reason is DecisionReason.LIMIT:
             if deferred:
-                return DEFERRED
+                return DecisionOutcome.DEFERRED  # still waiting: recorded when it was deferred
             self._deferred[project.id] = Deferred(project.id, attempt.source, attempt.reason, now)
-            await self._decide(project.id, attempt.source, DEFERRED,
-                               self._detail(R_LIMIT, attempt), now=now)
-            return DEFERRED
-        if skip is not None:
-            await self._decide(project.id, attempt.source, SKIPPED,
-                               self._detail(skip, attempt), now=now)
-            return SKIPPED
-        try:
-            shift = await self.starter.start_shift(
-                project.id, trigger=attempt.trigger, reason=attempt.reason
-            )
-        except AlreadyRunning:
-            outcome, detail = SKIPPED, R_RUNNING
-        except LimitReached:
-            if deferred:
-                return DEFERRED
-            self._deferred[project.id] = Deferred(project.id, attempt.source, attempt.reason, now)
-            outcome, detail = DEFERRED, R_LIMIT
-        except NotFound:
-            outcome, detail = SKIPPED, R_REMOVED
-        except ShiftTuiError as exc:
-            outcome, detail = FAILED, str(exc)
-        except Exception as exc:  # the scheduler must outlive one bad start
-            log.exception("starting a shift on %s failed", project.id)
-            outcome, detail = FAILED, f"{type(exc).__name__}: {exc}"
+            outcome = DecisionOutcome.DEFERRED
+        elif blocked.reason is DecisionReason.ERROR:
+            outcome = DecisionOutcome.FAILED
         else:
-            words = f"deferred since {self._local(deferred_since)}" if (
-                deferred_since := self._deferred_since(project.id, deferred)) else ""
-            await self._decide(project.id, attempt.source, STARTED,
-                               self._detail(words, attempt), shift_id=shift.id, now=now)
-            return STARTED
-        await self._decide(project.id, attempt.source, outcome, self._detail(detail, attempt),
-                           now=now)
+            outcome = DecisionOutcome.SKIPPED
+        await self._decide(project.id, attempt.source, outcome, blocked.reason,
+                           self._detail(blocked.words, attempt), now=now)
         return outcome
 
     def _deferred_since(self, project_id: str, deferred: bool) -> datetime | None:
         entry = self._deferred.get(project_id)
         return entry.since if deferred and entry else None
 
-    async def _blocker(self, project: Project, now: datetime, *, deferred: bool) -> str | None:
+    async def _blocker(
+        self, project: Project, now: datetime, *, deferred: bool
+    ) -> Blocked | None:
         if project.paused:
-            return f"{R_PAUSED} ({project.paused_reason})" if project.paused_reason else R_PAUSED
+            return Blocked.by(DecisionReason.PAUSED, project.paused_reason)
         if not project.policy.enabled:
-            return R_DISABLED
+            return Blocked.by(DecisionReason.DISABLED)
         if await self.store.shifts.running_for(project.id) is not None:
-            return R_RUNNING
+            return Blocked.by(DecisionReason.RUNNING)
         if not deferred and project.id in self._deferred:
-            return R_WAITING
+            return Blocked.by(DecisionReason.WAITING)
         budget = self.budget or await daily_budget_state(self.store, self.settings, now, self.tz)
         if budget.level is BudgetLevel.EXHAUSTED:
-            return R_BUDGET
+            return Blocked.by(DecisionReason.BUDGET)
         if len(await self.store.shifts.running()) >= self.settings.max_concurrent_shifts:
-            return R_LIMIT
+            return Blocked.by(DecisionReason.LIMIT)
         return None
 
     @staticmethod
@@ -335,11 +320,11 @@ class Scheduler:
         return "; ".join(w for w in (words, attempt.detail) if w)
 
     async def _decide(
-        self, project_id: str, source: str, outcome: str, detail: str, *, now: datetime,
-        shift_id: str | None = None,
+        self, project_id: str, source: str, outcome: DecisionOutcome, reason: DecisionReason,
+        detail: str, *, now: datetime, shift_id: str | None = None,
     ) -> Decision:
         decision = await self.store.scheduling.record_decision(
-            project_id, now=now, source=source, outcome=outcome, detail=detail,
+            project_id, now=now, source=source, outcome=outcome, reason=reason, detail=detail,
             shift_id=shift_id,
         )
         if self.on_decision is not None:
@@ -347,8 +332,9 @@ class Scheduler:
         self.bus.publish(Notice(
             kind="scheduler", title=f"{project_id}: {outcome}", message=detail,
             project_id=project_id, shift_id=shift_id,
-            severity="information" if outcome == STARTED else "warning",
-            data={"decision_id": decision.id, "outcome": outcome, "source": source},
+            severity="information" if outcome is DecisionOutcome.STARTED else "warning",
+            data={"decision_id": decision.id, "outcome": outcome, "reason": reason,
+                  "source": source},
         ))
         return decision
 
@@ -362,7 +348,7 @@ class Scheduler:
                 project, Attempt(entry.source, _trigger_of(entry.source), entry.reason),
                 now, deferred=True,
             )
-            if outcome != DEFERRED:
+            if outcome is not DecisionOutcome.DEFERRED:
                 self._deferred.pop(project_id, None)
 
     # triggers ----------------------------------------------------------------------------
@@ -372,7 +358,8 @@ class Scheduler:
                 continue
             project = projects.get(request.project_id)
             if project is None:
-                await self.store.scheduling.mark_trigger_handled(request.id, SKIPPED, now)
+                await self.store.scheduling.mark_trigger_handled(
+                    request.id, DecisionOutcome.SKIPPED, now)
                 continue
             reason = request.reason or f"triggered by {request.source}"
             outcome = await self._attempt(project, Attempt(
@@ -409,8 +396,8 @@ class Scheduler:
             if paused is None:
                 return
             project, reason, count = paused
-            await self._decide(project.id, "failures", PAUSED, reason, now=now,
-                               shift_id=shift.id)
+            await self._decide(project.id, "failures", DecisionOutcome.PAUSED,
+                               DecisionReason.FAILURES, reason, now=now, shift_id=shift.id)
             self.bus.publish(Notice(
                 kind="auto_paused", title=f"{project.name} paused", message=reason,
                 project_id=project.id, shift_id=shift.id, severity="error",

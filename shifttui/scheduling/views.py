@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from shifttui.base.config import Settings
-from shifttui.base.models import Decision, Project
+from shifttui.base.models import Project
+from shifttui.base.states import Decision
 from shifttui.scheduling.budget import (
     BudgetState,
     daily_budget_state,

@@ -145,6 +145,29 @@ MIGRATIONS: list[str] = [
     CREATE INDEX operator_requests_open ON operator_requests(shift_id)
         WHERE status IN ('pending', 'accepted');
     """,
+    # 4: a decision's reason in its own column (base.states.DecisionReason), so code compares it
+    # instead of matching the detail's words. Older rows get it from those words: the
+    # sentences below are the ones the scheduler wrote before this migration.
+    """
+    ALTER TABLE decisions ADD COLUMN reason TEXT NOT NULL DEFAULT 'other' CHECK (reason IN
+        ('fired', 'missed', 'running', 'limit', 'waiting', 'budget', 'paused', 'disabled',
+         'removed', 'failures', 'error', 'other'));
+    UPDATE decisions SET reason = CASE
+        WHEN outcome = 'started' THEN
+            CASE WHEN detail GLOB 'missed *' THEN 'missed' ELSE 'fired' END
+        WHEN outcome = 'paused' THEN 'failures'
+        WHEN outcome = 'failed' THEN 'error'
+        WHEN detail GLOB 'shift already running*' THEN 'running'
+        WHEN detail GLOB 'concurrency limit*' THEN 'limit'
+        WHEN detail GLOB 'daily budget reached*' THEN 'budget'
+        WHEN detail GLOB 'project disabled*' THEN 'disabled'
+        WHEN detail GLOB 'a deferred run is already waiting*' THEN 'waiting'
+        WHEN detail GLOB 'project no longer exists*' THEN 'removed'
+        WHEN detail GLOB 'paused*' THEN 'paused'
+        WHEN detail GLOB 'missed *' THEN 'missed'
+        ELSE 'other'
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.base.models import Decision
+from shifttui.base.states import Decision, DecisionOutcome, DecisionReason
 from shifttui.store.db import Database, _Tx, parse_ts, ts
 
 
@@ -16,7 +16,8 @@ def _decision(row: aiosqlite.Row) -> Decision:
     assert when is not None
     return Decision(
         id=row["id"], project_id=row["project_id"], ts=when, source=row["source"],
-        outcome=row["outcome"], detail=row["detail"], shift_id=row["shift_id"],
+        outcome=DecisionOutcome(row["outcome"]), reason=DecisionReason(row["reason"]),
+        detail=row["detail"], shift_id=row["shift_id"],
     )
 
 
@@ -46,18 +47,18 @@ class Scheduling:
 
     # decisions ---------------------------------------------------------------------------
     async def record_decision(
-        self, project_id: str, *, now: datetime, source: str, outcome: str, detail: str = "",
-        shift_id: str | None = None,
+        self, project_id: str, *, now: datetime, source: str, outcome: DecisionOutcome,
+        reason: DecisionReason, detail: str = "", shift_id: str | None = None,
     ) -> Decision:
         async with self._db.write() as tx:
             cur = await tx.execute(
-                "INSERT INTO decisions (project_id, ts, source, outcome, detail, shift_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (project_id, ts(now), source, outcome, detail, shift_id),
+                "INSERT INTO decisions (project_id, ts, source, outcome, reason, detail,"
+                " shift_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (project_id, ts(now), source, outcome.value, reason.value, detail, shift_id),
             )
         return Decision(
             id=int(cur.lastrowid or 0), project_id=project_id, ts=now, source=source,
-            outcome=outcome, detail=detail, shift_id=shift_id,
+            outcome=outcome, reason=reason, detail=detail, shift_id=shift_id,
         )
 
     async def decisions(
@@ -115,11 +116,13 @@ class Scheduling:
         )
         return row["outcome"] if row else None
 
-    async def mark_trigger_handled(self, request_id: int, outcome: str, now: datetime) -> None:
+    async def mark_trigger_handled(
+        self, request_id: int, outcome: DecisionOutcome, now: datetime
+    ) -> None:
         async with self._db.write() as tx:
             await tx.execute(
                 "UPDATE trigger_requests SET handled_at = ?, outcome = ? WHERE id = ?",
-                (ts(now), outcome, request_id),
+                (ts(now), outcome.value, request_id),
             )
 
     # lease -------------------------------------------------------------------------------

@@ -9,38 +9,18 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 
 from shifttui.base.bus import Notice
-from shifttui.base.models import Decision, Project
+from shifttui.base.models import Project
+from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.scheduling.budget import BudgetLevel, BudgetState
-from shifttui.scheduling.outcomes import (
-    DEFERRED,
-    FAILED,
-    PAUSED,
-    R_BUDGET,
-    R_DISABLED,
-    R_LIMIT,
-    R_PAUSED,
-    R_REMOVED,
-    R_RUNNING,
-    R_WAITING,
-    SKIPPED,
-    STARTED,
-)
 from shifttui.scheduling.views import SchedulerRole, SchedulerState, format_in, next_fire_for
 
-DECISION_GLYPH = {
-    STARTED: ("▶", "cyan"),
-    SKIPPED: ("⊘", "yellow"),
-    DEFERRED: ("↷", "magenta"),
-    PAUSED: ("‖", "bold yellow"),
-    FAILED: ("✖", "bold red"),
+DECISION_GLYPH: dict[DecisionOutcome, tuple[str, str]] = {
+    DecisionOutcome.STARTED: ("▶", "cyan"),
+    DecisionOutcome.SKIPPED: ("⊘", "yellow"),
+    DecisionOutcome.DEFERRED: ("↷", "magenta"),
+    DecisionOutcome.PAUSED: ("‖", "bold yellow"),
+    DecisionOutcome.FAILED: ("✖", "bold red"),
 }
-
-# One word per known reason, so a decision's status cell stays narrow at 80 columns; the full
-# reason is in the note line (and the wide table's last column).
-_SHORT = [
-    (R_RUNNING, "running"), (R_LIMIT, "limit"), (R_BUDGET, "budget"), (R_DISABLED, "disabled"),
-    (R_WAITING, "waiting"), (R_REMOVED, "removed"), (R_PAUSED, "paused"), ("missed", "missed"),
-]
 
 
 class NextFires:
@@ -71,18 +51,12 @@ class NextFires:
         return "never" if fire is None else "next " + format_in(fire - now)
 
 
-def short_reason(decision: Decision) -> str:
-    detail = decision.detail
-    for reason, word in _SHORT:
-        if detail.startswith(reason):
-            return word
-    return ""
-
-
 def decision_status(decision: Decision) -> Text:
-    """'⊘ skipped: running' — the outcome and a one-word reason."""
-    glyph, style = DECISION_GLYPH.get(decision.outcome, ("·", "dim"))
-    word = short_reason(decision)
+    """'⊘ skipped: running' — the outcome and its reason's one word, so the status cell stays
+    narrow at 80 columns; the full reason is in the note line (and the wide table's last
+    column)."""
+    glyph, style = DECISION_GLYPH[decision.outcome]
+    word = decision.reason.word
     return Text(f"{glyph} {decision.outcome}" + (f": {word}" if word else ""), style=style)
 
 
@@ -137,4 +111,5 @@ def toast_worthy(notice: Notice) -> bool:
     failed, and runs missed while shifttui was closed, are worth a toast."""
     outcome = notice.data.get("outcome")
     source = notice.data.get("source")
-    return outcome == FAILED or (source == "catch_up" and outcome == SKIPPED)
+    return outcome == DecisionOutcome.FAILED or (
+        source == "catch_up" and outcome == DecisionOutcome.SKIPPED)

@@ -16,9 +16,10 @@ from shifttui.base.clock import FakeClock
 from shifttui.base.config import Home, Settings
 from shifttui.base.errors import StateError
 from shifttui.base.models import Policy, Shift, Trigger
+from shifttui.base.states import Decision, DecisionOutcome, DecisionReason
 from shifttui.scheduling.budget import daily_budget_state
 from shifttui.scheduling.lease import LEASE_NAME
-from shifttui.scheduling.outcomes import DEFERRED, FAILED, R_BUDGET, R_LIMIT, R_RUNNING, SKIPPED
+from shifttui.scheduling.outcomes import REASON_TEXT
 from shifttui.scheduling.views import timeline
 from shifttui.store import Store
 from shifttui.tui.commands import ShiftCommands
@@ -53,20 +54,25 @@ async def add_decisions(store: Store) -> dict[str, Any]:
     shifts = await store.shifts.list(alpha.id)
     forced = shifts[0]  # 06:00, the newest
     rec = store.scheduling.record_decision
+    skipped, reason = DecisionOutcome.SKIPPED, DecisionReason
     made = {
         "catch_up": await rec(alpha.id, now=NOW - timedelta(days=2), source="catch_up",
-                              outcome=SKIPPED, detail="missed 3 runs while no scheduler ran "
+                              outcome=skipped, reason=reason.MISSED,
+                              detail="missed 3 runs while no scheduler ran "
                               "(last due 2026-11-19 08:00); catch_up is skip"),
         "running": await rec(alpha.id, now=NOW - timedelta(hours=5), source="schedule",
-                             outcome=SKIPPED, detail=f"{R_RUNNING}; due 2026-11-21 04:00"),
+                             outcome=skipped, reason=reason.RUNNING,
+                             detail=f"{REASON_TEXT[reason.RUNNING]}; due 2026-11-21 04:00"),
         "limit": await rec(alpha.id, now=NOW - timedelta(hours=4, minutes=30),
-                           source="trigger", outcome=DEFERRED,
-                           detail=f"{R_LIMIT}; cli: CI passed on main"),
+                           source="trigger", outcome=DecisionOutcome.DEFERRED,
+                           reason=reason.LIMIT,
+                           detail=f"{REASON_TEXT[reason.LIMIT]}; cli: CI passed on main"),
         "started": await rec(alpha.id, now=forced.started_at, source="schedule",
-                             outcome="started", detail="due 2026-11-21 06:00",
-                             shift_id=forced.id),
+                             outcome=DecisionOutcome.STARTED, reason=reason.FIRED,
+                             detail="due 2026-11-21 06:00", shift_id=forced.id),
         "budget": await rec(alpha.id, now=NOW - timedelta(hours=1), source="schedule",
-                            outcome=SKIPPED, detail=f"{R_BUDGET}; due 2026-11-21 08:00"),
+                            outcome=skipped, reason=reason.BUDGET,
+                            detail=f"{REASON_TEXT[reason.BUDGET]}; due 2026-11-21 08:00"),
     }
     return made
 
@@ -168,12 +174,13 @@ async def test_detail_interleaves_decisions_with_shifts_and_says_why(
                  for e in detail.entries]
         # newest first: 08:00 skip, 06:00 shift (its start decision is folded in), 04:30
         # deferral, 04:00 skip, 03:00 shift, yesterday's shift, the catch-up two days ago
-        assert kinds == [SKIPPED, "Shift", DEFERRED, SKIPPED, "Shift", "Shift", SKIPPED]
+        skipped, deferred = DecisionOutcome.SKIPPED, DecisionOutcome.DEFERRED
+        assert kinds == [skipped, "Shift", deferred, skipped, "Shift", "Shift", skipped]
         assert "4 not started" in str(detail.query_one("#detail-title").render())
         first = [str(c) for c in detail.table.get_row_at(0)]
         assert first[0] == "⊘ skipped: budget" and first[1] == "schedule"
         note = str(detail.query_one("#shift-note").render())
-        assert R_BUDGET in note and "due 2026-11-21 08:00" in note
+        assert REASON_TEXT[DecisionReason.BUDGET] in note and "due 2026-11-21 08:00" in note
         await pilot.press("down")  # the forced shift: its handoff and why it started
         note = str(detail.query_one("#shift-note").render())
         assert "Statement parsing migrated" in note
@@ -188,27 +195,36 @@ async def test_detail_interleaves_decisions_with_shifts_and_says_why(
         # A decision published by this app's scheduler shows at once.
         store = pilot.app.services.store
         new = await store.scheduling.record_decision(
-            "alpha", now=NOW, source="schedule", outcome=SKIPPED,
-            detail=f"{R_RUNNING}; due 2026-11-21 09:00")
+            "alpha", now=NOW, source="schedule", outcome=DecisionOutcome.SKIPPED,
+            reason=DecisionReason.RUNNING,
+            detail=f"{REASON_TEXT[DecisionReason.RUNNING]}; due 2026-11-21 09:00")
         pilot.app.services.supervisor.bus.publish(Notice(
             kind="scheduler", title="alpha: skipped", message=new.detail, project_id="alpha",
-            severity="warning", data={"outcome": SKIPPED, "source": "schedule"}))
+            severity="warning", data={"outcome": DecisionOutcome.SKIPPED, "source": "schedule"}))
         await until(pilot, lambda: len(detail.entries) == 8, what="the new decision")
         assert detail.entries[0] == new
     assert made["started"].shift_id is not None
 
 
 def test_decision_status_is_short_for_every_reason() -> None:
-    from shifttui.base.models import Decision
-
-    def status(outcome: str, detail: str) -> str:
+    def status(outcome: DecisionOutcome, reason: DecisionReason, detail: str = "") -> str:
         return decision_status(Decision(id=1, project_id="p", ts=NOW, source="schedule",
-                                        outcome=outcome, detail=detail)).plain
+                                        outcome=outcome, reason=reason, detail=detail)).plain
 
-    assert status(SKIPPED, "paused (3 consecutive failures)") == "⊘ skipped: paused"
-    assert status(SKIPPED, "missed 2 runs while no scheduler ran") == "⊘ skipped: missed"
-    assert status(FAILED, "claude CLI not found") == "✖ failed"
-    assert all(len(status(SKIPPED, r)) <= 20 for r in (R_RUNNING, R_BUDGET, R_LIMIT))
+    skipped, failed = DecisionOutcome.SKIPPED, DecisionOutcome.FAILED
+    assert status(skipped, DecisionReason.PAUSED, "paused (3 consecutive failures)") == \
+        "⊘ skipped: paused"
+    assert status(skipped, DecisionReason.MISSED) == "⊘ skipped: missed"
+    assert status(failed, DecisionReason.ERROR, "claude CLI not found") == "✖ failed"
+    assert status(DecisionOutcome.DEFERRED, DecisionReason.LIMIT) == "↷ deferred: limit"
+    assert status(DecisionOutcome.PAUSED, DecisionReason.FAILURES,
+                  "auto-paused after 3 consecutive failures") == "‖ paused"
+    # The word comes from the reason, not from how the detail begins.
+    assert status(DecisionOutcome.STARTED, DecisionReason.FIRED,
+                  "missed-docs completed sh_1") == "▶ started"
+    assert status(skipped, DecisionReason.BUDGET, "shift already running, oddly") == \
+        "⊘ skipped: budget"
+    assert all(len(status(o, r)) <= 20 for o in DecisionOutcome for r in DecisionReason)
 
 
 # -- notices -------------------------------------------------------------------------------
@@ -223,18 +239,19 @@ async def test_routine_decisions_do_not_toast_failed_starts_and_pauses_do(
         await main_screen(pilot)
         bus = app.services.supervisor.bus
 
-        def decision(outcome: str, source: str, message: str) -> Notice:
+        def decision(outcome: DecisionOutcome, source: str, message: str) -> Notice:
             return Notice(kind="scheduler", title=f"alpha: {outcome}", message=message,
                           project_id="alpha", severity="warning",
                           data={"outcome": outcome, "source": source})
 
         before = len(app._notifications)
         for _ in range(5):
-            bus.publish(decision(SKIPPED, "schedule", R_RUNNING))
-        bus.publish(decision(DEFERRED, "schedule", R_LIMIT))
-        bus.publish(decision("started", "schedule", "due 09:00"))
-        bus.publish(decision(FAILED, "schedule", "claude CLI not found"))
-        bus.publish(decision(SKIPPED, "catch_up", "missed 4 runs; catch_up is skip"))
+            bus.publish(decision(DecisionOutcome.SKIPPED, "schedule", "shift already running"))
+        bus.publish(decision(DecisionOutcome.DEFERRED, "schedule", "concurrency limit"))
+        bus.publish(decision(DecisionOutcome.STARTED, "schedule", "due 09:00"))
+        bus.publish(decision(DecisionOutcome.FAILED, "schedule", "claude CLI not found"))
+        bus.publish(decision(DecisionOutcome.SKIPPED, "catch_up",
+                             "missed 4 runs; catch_up is skip"))
         bus.publish(Notice(kind="auto_paused", title="alpha paused", message="3 failures",
                            project_id="alpha", severity="error"))
         await until(pilot, lambda: len(app._notifications) >= before + 3, what="toasts")

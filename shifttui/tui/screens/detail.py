@@ -15,9 +15,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
 from shifttui.base.bus import Notice, ShiftEnded, ShiftStarted
-from shifttui.base.models import Decision, Handoff, Policy, Project, Shift
+from shifttui.base.models import Handoff, Policy, Project, Shift
 from shifttui.base.policy_meta import describe
-from shifttui.scheduling.outcomes import STARTED
+from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (
     STATUS_GLYPH,
@@ -108,8 +108,10 @@ class ProjectDetailScreen(ProjectActions):
         svc = services(self)
         # A started decision is its shift's row (its reason goes in the note); the others
         # are rows of their own, in time order with the shifts.
-        started = {d.shift_id: d for d in self.decisions if d.outcome == STARTED and d.shift_id}
-        others = [d for d in self.decisions if d.outcome != STARTED or not d.shift_id]
+        started = {d.shift_id: d for d in self.decisions if d.outcome is DecisionOutcome.STARTED
+                   and d.shift_id}
+        others = [d for d in self.decisions if d.outcome is not DecisionOutcome.STARTED
+                  or not d.shift_id]
         rows: list[Shift | Decision] = [*self.shifts, *others]
         self.entries = sorted(rows, key=_when, reverse=True)[:HISTORY]
         title = f"{project.name} · {len(self.shifts)} shift(s)"
