@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shifttui.base.models import Handoff, HandoffInput, Shift, ShiftEvent
+from shifttui.base.states import RunPhase
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ShiftStats:
     elapsed_s: float
     max_duration_s: float
     model: str | None = None
-    phase: str = "working"  # working | wrapping_up | stopping | awaiting_handoff
+    phase: RunPhase = RunPhase.WORKING
 
     @property
     def projected_cost_usd(self) -> float:

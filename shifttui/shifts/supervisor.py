@@ -32,7 +32,8 @@ from shifttui.base.models import (
     ShiftStatus,
     Trigger,
 )
-from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop
+from shifttui.base.states import RunPhase
+from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop, StopKind
 from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
@@ -42,6 +43,9 @@ from shifttui.store import Store
 from shifttui.system.procs import owner_alive, process_token
 
 log = logging.getLogger(__name__)
+
+# The endings after which the project's test command runs (not an abandon or an interrupt).
+_TESTED = (ShiftStatus.COMPLETED, ShiftStatus.FAILED, ShiftStatus.EXPIRED)
 
 
 class Supervisor:
@@ -182,7 +186,7 @@ class Supervisor:
         run = self._runs.get(shift_id)
         if run is None:
             return await self._end_foreign(shift_id, reason)
-        run.request_stop(Stop("abandon", reason, hard=True))
+        run.request_stop(Stop(StopKind.ABANDON, reason))
         return await self.wait(shift_id)
 
     async def _end_foreign(self, shift_id: str, reason: str) -> Shift:
@@ -207,7 +211,7 @@ class Supervisor:
         run = self._runs.get(shift_id)
         if run is None:
             raise StateError(f"shift {shift_id} is not running in this shifttui")
-        run.request_stop(Stop("force", "operator asked to finish now", hard=False,
+        run.request_stop(Stop(StopKind.FORCE, "operator asked to finish now",
                               handoff=handoff, editor=editor))
         return await self.wait(shift_id)
 
@@ -229,7 +233,7 @@ class Supervisor:
         """Stop every running shift cleanly as `interrupted` (resumable); no orphan process."""
         runs = list(self._runs.values())
         for run in runs:
-            run.request_stop(Stop("shutdown", reason, hard=True))
+            run.request_stop(Stop(StopKind.SHUTDOWN, reason))
         futures = [self._done[r.shift.id] for r in runs if r.shift.id in self._done]
         if futures:
             _, pending = await asyncio.wait(futures, timeout=10.0)
@@ -256,9 +260,9 @@ class Supervisor:
             await asyncio.sleep(self.tick_s)
             now = self.clock.now()
             for run in list(self._runs.values()):
-                if now >= run.shift.deadline and run.stop is None and run.phase == "working":
-                    run.request_stop(Stop("deadline", "the shift reached its deadline",
-                                          hard=False))
+                if now >= run.shift.deadline and run.stop is None \
+                        and run.phase is RunPhase.WORKING:
+                    run.request_stop(Stop(StopKind.DEADLINE, "the shift reached its deadline"))
                 run.publish_progress(force=True)
                 await self._save_progress(run)
 
@@ -279,7 +283,7 @@ class Supervisor:
                                 f"cannot store events ({exc}); stopping the shift", None,
                                 shift_id, "error"))
         if run is not None:
-            run.request_stop(Stop("abandon", f"database write failed: {exc}", hard=True))
+            run.request_stop(Stop(StopKind.ABANDON, f"database write failed: {exc}"))
 
     async def _drive(self, run: ShiftRun) -> None:
         shift_id = run.shift.id
@@ -326,9 +330,9 @@ class Supervisor:
                 files = await git_changed_files(Path(project.path), run.shift.start_commit)
         test_result = None
         command = project.policy.test_command
-        if command and run.agent_pid and ending.status in ("completed", "failed", "expired") \
+        if command and run.agent_pid and ending.status in _TESTED \
                 and Path(project.path).is_dir():
-            run.phase = "testing"
+            run.phase = RunPhase.TESTING
             run.publish_progress(force=True)
             run.sink.add(EventKind.INFO, f"running tests: {command}", {"command": command})
             test_result = await run_test_command(command, project.path,
@@ -349,21 +353,21 @@ class Supervisor:
         await run.sink.flush()
         handoff: Handoff | None = None
         store = self.store.shifts
-        if ending.status == "completed":
+        if ending.status is ShiftStatus.COMPLETED:
             assert ending.handoff is not None
             handoff = await store.complete(shift_id, ending.handoff, now=now,
                                            author=ending.author, forced=ending.forced,
                                            files_changed=files)
-        elif ending.status == "abandoned":
+        elif ending.status is ShiftStatus.ABANDONED:
             await store.abandon(shift_id, ending.reason or "abandoned", now)
-        elif ending.status == "interrupted":
+        elif ending.status is ShiftStatus.INTERRUPTED:
             await store.interrupt(shift_id, ending.reason, now)
-        elif ending.status == "expired":
+        elif ending.status is ShiftStatus.EXPIRED:
             await store.expire(shift_id, ending.reason, now)
         else:
             kind = ending.failure_kind or FailureKind.AGENT_ERROR
             await store.fail(shift_id, kind, ending.reason, now)
-        if ending.status != "completed" or test_result is not None:
+        if ending.status is not ShiftStatus.COMPLETED or test_result is not None:
             # (complete() already stored the files, in the shift and in its handoff)
             await store.set_outcome_details(shift_id, files_changed=files,
                                             test_result=test_result)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
-from shifttui.base.models import Author, FailureKind, HandoffInput
+from shifttui.base.models import Author, FailureKind, HandoffInput, ShiftStatus
 
 FOLLOW_UP = (
     "Your turn ended without calling mcp__shift__complete_shift. This shift must end with a "
@@ -33,20 +34,50 @@ RESUME_PROMPT = (
 DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
 
 
+class StopKind(StrEnum):
+    """Why a shift is being stopped (stored in the stop's event)."""
+
+    ABANDON = "abandon"  # the operator gave up on it (or its events can no longer be stored)
+    SHUTDOWN = "shutdown"  # shifttui is quitting: the shift can be resumed
+    BUDGET = "budget"  # the shift's cost reached its budget
+    GUARD = "guard"  # too many denied tool calls
+    DEADLINE = "deadline"  # its time is up: it is asked for a handoff
+    FORCE = "force"  # the operator's force-complete: it is asked for a handoff now
+
+    @property
+    def hard(self) -> bool:
+        """A hard stop ends the shift at once, without asking the agent for a handoff."""
+        return self not in (StopKind.DEADLINE, StopKind.FORCE)
+
+    @property
+    def by_operator(self) -> bool:
+        return self in (StopKind.ABANDON, StopKind.FORCE, StopKind.SHUTDOWN)
+
+    @property
+    def overrides(self) -> bool:
+        """The operator's hard stops replace any stop already under way."""
+        return self in (StopKind.ABANDON, StopKind.SHUTDOWN)
+
+
 @dataclass
 class Stop:
-    """Why the shift is being stopped. `hard` stops end it without asking for a handoff."""
+    """Why the shift is being stopped; a hard kind ends it without asking for a handoff."""
 
-    kind: str  # abandon | shutdown | budget | guard | deadline | force
+    kind: StopKind
     reason: str
-    hard: bool
     handoff: HandoffInput | None = None
     editor: DraftEditor | None = None
+
+    @property
+    def hard(self) -> bool:
+        return self.kind.hard
 
 
 @dataclass
 class Ending:
-    status: str  # completed | abandoned | failed | interrupted | expired
+    """How a run ended: the shift's final status, and what is stored with it."""
+
+    status: ShiftStatus  # never RUNNING
     reason: str = ""
     failure_kind: FailureKind | None = None
     handoff: HandoffInput | None = None
@@ -54,13 +85,16 @@ class Ending:
     forced: bool = False
 
 
+# How each hard stop ends a shift: its status and, for a failure, its kind.
+_HARD_ENDINGS: dict[StopKind, tuple[ShiftStatus, FailureKind | None]] = {
+    StopKind.ABANDON: (ShiftStatus.ABANDONED, None),
+    StopKind.SHUTDOWN: (ShiftStatus.INTERRUPTED, None),
+    StopKind.BUDGET: (ShiftStatus.FAILED, FailureKind.BUDGET_EXHAUSTED),
+    StopKind.GUARD: (ShiftStatus.FAILED, FailureKind.GUARD_HALT),
+}
+
 
 def hard_ending(stop: Stop) -> Ending:
     """The ending of a stop that does not wait for a handoff."""
-    if stop.kind == "abandon":
-        return Ending("abandoned", stop.reason)
-    if stop.kind == "shutdown":
-        return Ending("interrupted", stop.reason)
-    if stop.kind == "budget":
-        return Ending("failed", stop.reason, FailureKind.BUDGET_EXHAUSTED)
-    return Ending("failed", stop.reason, FailureKind.GUARD_HALT)
+    status, failure = _HARD_ENDINGS[stop.kind]
+    return Ending(status, stop.reason, failure)

@@ -21,7 +21,16 @@ from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
 from shifttui.base.bus import Bus, HandoffNeeded, Notice, ShiftProgress, ShiftStats
 from shifttui.base.clock import Clock
-from shifttui.base.models import Author, EventKind, FailureKind, HandoffInput, Project, Shift
+from shifttui.base.models import (
+    Author,
+    EventKind,
+    FailureKind,
+    HandoffInput,
+    Project,
+    Shift,
+    ShiftStatus,
+)
+from shifttui.base.states import RunPhase
 from shifttui.shifts.agent import fastparse
 from shifttui.shifts.agent.cost import CostTracker
 from shifttui.shifts.agent.draft import Transcript
@@ -31,6 +40,7 @@ from shifttui.shifts.agent.endings import (
     WRAP_UP,
     Ending,
     Stop,
+    StopKind,
     hard_ending,
 )
 from shifttui.shifts.agent.failures import classify_exception, classify_result
@@ -97,7 +107,7 @@ class ShiftRun:
         self.cost = CostTracker()
         self.transcript = Transcript()
         self.guard = Guard.for_project(project)
-        self.phase = "starting"
+        self.phase = RunPhase.STARTING
         self.handoff: HandoffInput | None = None
         self.handoff_at: float | None = None
         self.stop: Stop | None = None
@@ -177,7 +187,7 @@ class ShiftRun:
                       {"tool": tool_name, "input": tool_input, "reason": denial.reason})
         self.transcript.add(EventKind.VIOLATION, f"denied {tool_name}: {denial.detail}", {})
         if self.violations >= GUARD_HALT_AFTER and self.stop is None:
-            self.request_stop(Stop("guard", f"{self.violations} guard violations", hard=True))
+            self.request_stop(Stop(StopKind.GUARD, f"{self.violations} guard violations"))
         return {"hookSpecificOutput": {"hookEventName": "PreToolUse",
                                        "permissionDecision": "deny",
                                        "permissionDecisionReason": denial.reason}}
@@ -193,12 +203,11 @@ class ShiftRun:
     def request_stop(self, stop: Stop) -> None:
         """Ask the turn loop to stop; a hard stop replaces a soft one, never the reverse."""
         current = self.stop
-        operator_hard = stop.hard and stop.kind in ("abandon", "shutdown")
-        if current is not None and not operator_hard and (current.hard or not stop.hard):
+        if current is not None and not stop.kind.overrides and (current.hard or not stop.hard):
             return
         self.stop = stop
-        self.sink.add(EventKind.OPERATOR if stop.kind in ("abandon", "force", "shutdown")
-                      else EventKind.INFO, f"{stop.kind}: {stop.reason}", {"stop": stop.kind})
+        self.sink.add(EventKind.OPERATOR if stop.kind.by_operator else EventKind.INFO,
+                      f"{stop.kind}: {stop.reason}", {"stop": stop.kind.value})
         if stop.hard and not self.prompt.done():
             self.prompt.cancel()
         self._spawn(self._interrupt())
@@ -232,7 +241,7 @@ class ShiftRun:
 
     async def _run(self) -> Ending:
         if self.cli_problem is not None:
-            return Ending("failed", self.cli_problem, FailureKind.CLI_MISSING)
+            return Ending(ShiftStatus.FAILED, self.cli_problem, FailureKind.CLI_MISSING)
         options = build_options(
             self.project, shift_id=self.shift.id, system_append=self.system_append,
             server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
@@ -243,22 +252,22 @@ class ShiftRun:
             return self._hard_ending()
         fastparse.install()
         self.client = ClaudeSDKClient(options)
-        self.phase = "starting"
+        self.phase = RunPhase.STARTING
         try:
             await asyncio.wait_for(self.client.connect(), CONNECT_TIMEOUT_S)
         except TimeoutError:
-            return Ending("failed", f"Claude Code did not finish starting within "
+            return Ending(ShiftStatus.FAILED, f"Claude Code did not finish starting within "
                           f"{CONNECT_TIMEOUT_S:.0f} s", FailureKind.AGENT_ERROR)
         except CLINotFoundError:
-            return Ending("failed", "Claude Code CLI not found: install claude-agent-sdk (it "
-                          "bundles the CLI) or set SHIFTTUI_CLAUDE_CLI / claude_cli in "
-                          "config.toml", FailureKind.CLI_MISSING)
+            return Ending(ShiftStatus.FAILED, "Claude Code CLI not found: install "
+                          "claude-agent-sdk (it bundles the CLI) or set SHIFTTUI_CLAUDE_CLI / "
+                          "claude_cli in config.toml", FailureKind.CLI_MISSING)
         except Exception as exc:
             kind, text = classify_exception(exc, self.stderr_tail)
-            return Ending("failed", f"Claude Code failed to start: {text}", kind)
+            return Ending(ShiftStatus.FAILED, f"Claude Code failed to start: {text}", kind)
         self.agent_pid = agent_pid(self.client)
         widen_output_pipe(self.agent_pid)
-        self.phase = "working"
+        self.phase = RunPhase.WORKING
         self.sink.add(EventKind.INFO, f"agent started (pid {self.agent_pid})",
                       {"pid": self.agent_pid})
         if self.stop is not None and self.stop.hard:
@@ -280,7 +289,8 @@ class ShiftRun:
         try:
             prompt = self.prompt.result()
         except Exception as exc:
-            return Ending("failed", f"cannot prepare the shift: {exc}", FailureKind.AGENT_ERROR)
+            return Ending(ShiftStatus.FAILED, f"cannot prepare the shift: {exc}",
+                          FailureKind.AGENT_ERROR)
         await self._send(prompt)
         followed_up = False
         while True:
@@ -288,22 +298,22 @@ class ShiftRun:
             if self.stop is not None and self.stop.hard:
                 return self._hard_ending()
             if self.handoff is not None:
-                return Ending("completed", handoff=self.handoff,
+                return Ending(ShiftStatus.COMPLETED, handoff=self.handoff,
                               forced=self.stop is not None)
             if self.stop is not None:  # deadline or operator force-complete
                 return await self._wrap_up()
             if turn.eof:
                 kind, text = classify_exception(self._reader_error, self.stderr_tail)
-                return Ending("failed", text, kind)
+                return Ending(ShiftStatus.FAILED, text, kind)
             if turn.result is not None:
                 result_kind = classify_result(turn.result)
                 if result_kind is not None:
                     detail = "; ".join(turn.result.errors or []) or (turn.result.result or "")
-                    return Ending("failed", one_line(f"{turn.result.subtype}: {detail}", 500),
-                                  result_kind)
+                    return Ending(ShiftStatus.FAILED,
+                                  one_line(f"{turn.result.subtype}: {detail}", 500), result_kind)
             if followed_up:
-                return Ending("failed", "the agent ended its turn twice without calling "
-                              "complete_shift", FailureKind.NO_HANDOFF)
+                return Ending(ShiftStatus.FAILED, "the agent ended its turn twice without "
+                              "calling complete_shift", FailureKind.NO_HANDOFF)
             followed_up = True
             self.sink.add(EventKind.OPERATOR, "asked the agent to call complete_shift", {})
             await self._send(FOLLOW_UP)
@@ -316,12 +326,12 @@ class ShiftRun:
         """Deadline or force-complete: ask for the handoff, wait the grace, else draft one."""
         assert self.stop is not None and self.client is not None
         stop = self.stop
-        self.phase = "wrapping_up"
+        self.phase = RunPhase.WRAPPING_UP
         self.publish_progress(force=True)
         grace = float(self.project.policy.wrap_up_seconds)
         if grace > 0:
             self._stopping_since = None
-            why = " (the operator asked to finish now)" if stop.kind == "force" else ""
+            why = " (the operator asked to finish now)" if stop.kind is StopKind.FORCE else ""
             await self._send(WRAP_UP.format(why=why))
             until = self._loop.time() + grace
             while self.handoff is None and self._loop.time() < until:
@@ -331,26 +341,27 @@ class ShiftRun:
                 if turn.eof or turn.result is not None or turn.timed_out:
                     break
         if self.handoff is not None:
-            return Ending("completed", handoff=self.handoff, forced=True)
+            return Ending(ShiftStatus.COMPLETED, handoff=self.handoff, forced=True)
         await self._interrupt()
-        self.phase = "awaiting_handoff"
+        self.phase = RunPhase.AWAITING_HANDOFF
         self.publish_progress(force=True)
         draft = self.transcript.draft(
-            "operator force-complete" if stop.kind == "force" else "deadline passed", [])
-        if stop.kind == "force":
+            "operator force-complete" if stop.kind is StopKind.FORCE else "deadline passed", [])
+        if stop.kind is StopKind.FORCE:
             if stop.handoff is not None:
-                return Ending("completed", handoff=stop.handoff, author=Author.OPERATOR,
-                              forced=True)
+                return Ending(ShiftStatus.COMPLETED, handoff=stop.handoff,
+                              author=Author.OPERATOR, forced=True)
             if stop.editor is not None:
                 self.bus.publish(HandoffNeeded(self.shift.id, draft))
                 edited = await stop.editor(draft)
                 if edited is not None:
-                    return Ending("completed", handoff=edited, author=Author.OPERATOR,
-                                  forced=True)
-            return Ending("completed", handoff=draft, author=Author.AUTO, forced=True)
+                    return Ending(ShiftStatus.COMPLETED, handoff=edited,
+                                  author=Author.OPERATOR, forced=True)
+            return Ending(ShiftStatus.COMPLETED, handoff=draft, author=Author.AUTO, forced=True)
         if self.transcript.empty:
-            return Ending("expired", "deadline passed and the agent produced nothing to hand off")
-        return Ending("completed", handoff=draft, author=Author.AUTO, forced=True)
+            return Ending(ShiftStatus.EXPIRED,
+                          "deadline passed and the agent produced nothing to hand off")
+        return Ending(ShiftStatus.COMPLETED, handoff=draft, author=Author.AUTO, forced=True)
 
     async def _send(self, text: str) -> None:
         assert self.client is not None
@@ -453,8 +464,8 @@ class ShiftRun:
                 f"${cost:.2f} of ${budget:.2f} spent", self.project.id, self.shift.id,
                 "warning"))
         if cost >= budget and (self.stop is None or not self.stop.hard):
-            self.request_stop(Stop("budget", f"cost ${cost:.2f} reached the budget "
-                                   f"${budget:.2f}", hard=True))
+            self.request_stop(Stop(StopKind.BUDGET, f"cost ${cost:.2f} reached the budget "
+                                   f"${budget:.2f}"))
 
     # ------------------------------------------------------------------ cleanup
     async def _close_client(self) -> None:

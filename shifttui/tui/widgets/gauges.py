@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from shifttui.base.bus import ShiftStats
+from shifttui.base.states import RunPhase
 from shifttui.tui.format import duration, money, tokens
 
 _BAR = 10
@@ -46,7 +47,7 @@ def gauge_text(stats: ShiftStats, *, ended: str | None = None) -> Text:
     text.append(
         f"{money(projected)} at the deadline", style="bold red" if over else ""
     )
-    if stats.phase != "working":
+    if stats.phase is not RunPhase.WORKING:
         text.append(f"  [{stats.phase.replace('_', ' ')}]", style="bold yellow")
     return text
 
