@@ -34,6 +34,9 @@ class ProjectActions(Screen[Any]):
     def selected_shift_id(self) -> str | None:
         return None
 
+    def select_project(self, project_id: str) -> None:
+        """Make `project_id` the current project once it is shown (a screen with a list)."""
+
     def _run(self, coro: Coroutine[Any, Any, None], group: str) -> None:
         self.app.run_worker(coro, group=group, exit_on_error=False)
 
@@ -195,6 +198,8 @@ class ProjectActions(Screen[Any]):
         if new is None:
             return
         project = await svc.store.projects.add(new.name, new.path, Policy(), svc.clock.now())
+        # The toast says "press e": e must edit the new project, not the row selected before.
+        self.select_project(project.id)
         self.notify(f"Project {project.name} added; press e to edit its policy.")
         self._changed()
 

@@ -150,9 +150,16 @@ async def test_n_adds_a_project_only_with_a_valid_name_and_directory(
         form.query_one("#path").value = str(target) + "/"  # type: ignore[attr-defined]
         await pilot.pause()
         assert "git repository" in str(form.query_one("#path-check").render())
+        assert screen.current_project_id() == "alpha"  # the row selected before `n`
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "delta" in [r.project.name for r in screen.rows],
                     what="the new row")
+        # The toast says "press e to edit its policy": the new row is the selected one.
+        await until(pilot, lambda: screen.current_project_id() == "delta", what="delta selected")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(top(pilot), PolicyFormModal), what="the form")
+        assert top(pilot).project.name == "delta"  # type: ignore[attr-defined]
+        await pilot.press("escape")
     assert (await _project(seeded_home, "delta")).path == str(target)
 
 

@@ -62,6 +62,7 @@ class MainScreen(ProjectActions):
         self._next_fires: NextFires | None = None
         self._schedule_cells: dict[str, str] = {}
         self.unreviewed: int | None = None
+        self._select: str | None = None  # a project to select once a reload shows it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -160,6 +161,8 @@ class MainScreen(ProjectActions):
                 Text("yes", style="yellow") if p.paused else "",
                 key=p.id,
             )
+        if self._select is not None and any(r.project.id == self._select for r in self.rows):
+            selected, self._select = self._select, None
         if selected is not None:
             for i, row in enumerate(self.rows):
                 if row.project.id == selected:
@@ -189,6 +192,9 @@ class MainScreen(ProjectActions):
         # One line, full width (app.tcss): a new text never needs a layout of the whole screen
         # (each one took 15-30 ms while shifts streamed: the lag benchmark's worst stalls).
         self.query_one("#title-bar", Label).update(text, layout=False)
+
+    def select_project(self, project_id: str) -> None:
+        self._select = project_id
 
     def current_project_id(self) -> str | None:
         if not self.rows:
