@@ -11,7 +11,8 @@ import pytest
 
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Settings
-from shifttui.base.models import CatchUp, Decision, Policy, Project
+from shifttui.base.models import CatchUp, Policy, Project
+from shifttui.base.states import Decision
 from shifttui.review.portfolio import export_portfolio, import_portfolio
 from shifttui.scheduling.scheduler import Scheduler
 from shifttui.store import Store
