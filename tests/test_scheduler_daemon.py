@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from agent_support import git_repo
 
-from shifttui.base.config import Home, Settings
+from shifttui.base.config import Home
 from shifttui.base.models import Policy, ShiftStatus, Trigger
 from shifttui.store import Store
 from shifttui.system.procs import pid_alive
@@ -77,7 +77,7 @@ async def test_daemon_runs_a_trigger_hands_over_and_stops_cleanly(
     home: Home, fake_cli: Path, tmp_path: Path
 ) -> None:
     pidfile = tmp_path / "agent.pids"
-    home.save_settings(Settings(claude_cli=str(fake_cli)))
+    home.update_config(claude_cli=str(fake_cli))
     async with await Store.open(home.db_path) as store:
         await store.projects.add(
             "demo", str(git_repo(tmp_path / "repo")),

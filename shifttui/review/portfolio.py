@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
 from pydantic import ValidationError
 
 from shifttui.base.errors import InvalidInput
@@ -57,7 +57,7 @@ def export_toml(projects: list[Project]) -> str:
         entries.append(_without_none(entry))
     header = ("# shifttui portfolio: projects and policies (`shifttui import FILE` reads it).\n"
               "# Policy env values are included as they are: keep this file private.\n\n")
-    return header + tomli_w.dumps({"version": FORMAT_VERSION, "projects": entries})
+    return header + tomlkit.dumps({"version": FORMAT_VERSION, "projects": entries})
 
 
 async def export_portfolio(store: Store) -> str:

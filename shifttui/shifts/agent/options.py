@@ -30,8 +30,9 @@ class CliMissing(Exception):
 
 
 def resolve_cli(explicit: str | None, settings: Settings) -> str | None:
-    """SHIFTTUI_CLAUDE_CLI, then config.toml's claude_cli, else None (the SDK's bundled CLI)."""
-    chosen = explicit or os.environ.get(CLI_ENV) or settings.claude_cli
+    """`explicit`, then the claude_cli setting (flag > env > config.toml, see base.config), else
+    None (the SDK's bundled CLI)."""
+    chosen = explicit or settings.claude_cli
     if not chosen:
         return None
     found = shutil.which(chosen) if os.sep not in chosen else chosen
@@ -50,9 +51,9 @@ def resolve_cli(explicit: str | None, settings: Settings) -> str | None:
 def _source(explicit: str | None, settings: Settings) -> str:
     if explicit:
         return "the supervisor"
-    if os.environ.get(CLI_ENV):
+    if settings.claude_cli == os.environ.get(CLI_ENV):
         return CLI_ENV
-    return "claude_cli in config.toml"
+    return "--claude-cli or claude_cli in config.toml"
 
 
 def check_permission_mode(project: Project) -> None:
