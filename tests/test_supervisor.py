@@ -214,20 +214,27 @@ async def test_flood_of_messages_is_stored_completely(harness: Harness) -> None:
     assert len(harness.log_lines(shift.id)) == len(events)
 
 
-async def test_ask_operator_headless_proceeds_on_best_judgment(harness: Harness) -> None:
+async def test_ask_operator_unanswered_proceeds_on_best_judgment(harness: Harness) -> None:
+    harness.supervisor.settings = harness.supervisor.settings.model_copy(
+        update={"question_timeout_seconds": 1})
     shift, _, events = await harness.run("ask")
     assert shift.status is ShiftStatus.COMPLETED
     assert any(e.kind is EventKind.QUESTION for e in events)
     assert any("no answer" in e.summary for e in events if e.kind is EventKind.OPERATOR)
+    asked = [e for e in events if e.kind is EventKind.QUESTION]
+    # It waited for the timeout (nobody answered) and the stored question says so.
+    assert (events[-1].ts - asked[0].ts).total_seconds() >= 1.0
+    rows = await harness.store.control.waiting()
+    assert rows == []
 
 
 async def test_ask_operator_answer_reaches_the_agent(harness: Harness) -> None:
-    harness.supervisor.operator_present = True
     project = await harness.add_project("ask")
     shift = await harness.supervisor.start_shift(project.name)
     asked = await harness.wait_for(lambda ev: isinstance(ev, QuestionAsked))
     assert isinstance(asked, QuestionAsked)
-    assert harness.supervisor.pending_questions()
+    assert [q.question_id for q in await harness.supervisor.pending_questions()] == [
+        asked.question_id]
     await harness.supervisor.answer_question(shift.id, asked.question_id, "use sqlite")
     final = await asyncio.wait_for(harness.supervisor.wait(shift.id), 15)
     handoff = await harness.store.handoffs.for_shift(final.id)
@@ -311,12 +318,14 @@ async def test_cancelling_the_shift_task_kills_the_agent_and_interrupts(
 
 
 async def test_question_closes_when_the_shift_is_abandoned(harness: Harness) -> None:
-    harness.supervisor.operator_present = True
     project = await harness.add_project("ask")
     shift = await harness.supervisor.start_shift(project.name)
-    await harness.wait_for(lambda ev: isinstance(ev, QuestionAsked))
+    asked = await harness.wait_for(lambda ev: isinstance(ev, QuestionAsked))
+    assert isinstance(asked, QuestionAsked)
     await harness.supervisor.abandon(shift.id, "no time")
-    assert harness.supervisor.pending_questions() == []
+    assert await harness.supervisor.pending_questions() == []
+    stored = await harness.store.control.question(asked.question_id)
+    assert stored.status.value == "closed"
     closed = await harness.wait_for(lambda ev: isinstance(ev, QuestionClosed))
     assert isinstance(closed, QuestionClosed) and closed.answer is None
 

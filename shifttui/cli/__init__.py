@@ -19,6 +19,7 @@ from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import first_error
 from shifttui.cli import (
     commands_app,
+    commands_control,
     commands_portfolio,
     commands_projects,
     commands_review,
@@ -31,7 +32,7 @@ from shifttui.cli.base import Ctx, settings_flags
 from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
-           commands_review, commands_portfolio, commands_status]
+           commands_review, commands_portfolio, commands_status, commands_control]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

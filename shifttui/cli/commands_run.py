@@ -34,9 +34,10 @@ def _event_line(event: ShiftEvent) -> str:
 
 async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
     # Imported here: the SDK is heavy, and the other sub-commands should start fast.
-    from shifttui.shifts.supervisor import Supervisor
+    from shifttui.runtime.runtime import Runtime
 
-    supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock)
+    runtime = Runtime(ctx.store, ctx.home, ctx.settings, kind="run", clock=ctx.clock)
+    supervisor = runtime.supervisor
 
     def show(event: BusEvent) -> None:
         if isinstance(event, ShiftEventsAdded):
@@ -53,7 +54,12 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
 
     supervisor.bus.subscribe(show)
     settle_gc()
-    shift = await supervisor.start_shift(args.name, reason=args.reason)
+    runtime.start(scheduler=False, watch_others=False)
+    try:
+        shift = await supervisor.start_shift(args.name, reason=args.reason)
+    except BaseException:
+        await runtime.close()
+        raise
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[object]] = []
 
@@ -72,7 +78,7 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-        await supervisor.shutdown()
+        await runtime.close()
     handoff = await ctx.store.handoffs.for_shift(final.id)
     if args.json:
         print_json_line({

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
-from shifttui.base.bus import Bus, BusEvent, Notice
+from shifttui.base.bus import BusEvent, Notice
 from shifttui.base.states import Decision
 from shifttui.cli.base import Ctx
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease
-from shifttui.scheduling.scheduler import Scheduler
 from shifttui.scheduling.views import format_decision
 from shifttui.system.gc import settle_gc
 
@@ -57,10 +57,9 @@ async def cmd_trigger(args: argparse.Namespace, ctx: Ctx) -> int:
 
 async def cmd_daemon(args: argparse.Namespace, ctx: Ctx) -> int:
     tz = local_tz()
-    bus = Bus()
-    from shifttui.shifts.supervisor import Supervisor  # the SDK is heavy: only when needed
+    from shifttui.runtime.runtime import Runtime  # the SDK is heavy: only when needed
 
-    supervisor = Supervisor(ctx.store, ctx.home, ctx.settings, clock=ctx.clock, bus=bus)
+    runtime = Runtime(ctx.store, ctx.home, ctx.settings, kind="daemon", clock=ctx.clock, tz=tz)
     settle_gc()
 
     def stamp() -> str:
@@ -79,26 +78,23 @@ async def cmd_daemon(args: argparse.Namespace, ctx: Ctx) -> int:
         if isinstance(event, Notice) and event.kind != "scheduler":
             _line(f"{stamp()} {event.kind}: {event.title}: {event.message}")
 
-    bus.subscribe(on_event)
-    scheduler = Scheduler(
-        ctx.store, supervisor, ctx.settings, bus=bus, clock=ctx.clock, tz=tz, kind="daemon",
-        on_decision=on_decision, on_role=on_role,
-    )
+    runtime.bus.subscribe(on_event)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    _line(f"{stamp()} shifttui daemon started (pid {scheduler.lease.pid}, home "
-          f"{ctx.home.root})")
+    runtime.start(scheduler=True, watch_others=False, on_decision=on_decision, on_role=on_role)
+    _line(f"{stamp()} shifttui daemon started (pid {os.getpid()}, home {ctx.home.root})")
     try:
-        await scheduler.run(stop)
+        await stop.wait()
     finally:
-        running = supervisor.running_ids()
+        await runtime.stop_scheduler()
+        running = runtime.supervisor.running_ids()
         if running:
             _line(f"{stamp()} stopping {len(running)} running shift(s) as interrupted")
-        await supervisor.shutdown("shifttui daemon stopped")
+        await runtime.close("shifttui daemon stopped")
         for sig in signals:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)

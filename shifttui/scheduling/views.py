@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from shifttui.base.bus import Notice
 from shifttui.base.config import Settings
 from shifttui.base.models import Project
-from shifttui.base.states import Decision
+from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.scheduling.budget import (
     BudgetState,
     daily_budget_state,
@@ -141,3 +142,14 @@ async def timeline(
         spent += cost or 0.0
         entries.append(TimelineEntry(at, project.id, project.name, cost, within))
     return Timeline(now, end, entries, budget)
+
+
+def decision_worth_telling(notice: Notice) -> bool:
+    """Which scheduler decisions interrupt the operator (toast, notify_command). Not starts (a
+    pane opens), not the routine skips of a frequent schedule ("already running" every minute
+    would bury every other notice), not budget or auto-pause decisions (those have their own
+    notices). A start that failed, and runs missed while shifttui was closed, are worth it."""
+    outcome = notice.data.get("outcome")
+    source = notice.data.get("source")
+    return outcome == DecisionOutcome.FAILED or (
+        source == "catch_up" and outcome == DecisionOutcome.SKIPPED)

@@ -22,6 +22,7 @@ from shifttui.base.bus import (
 )
 from shifttui.base.clock import Clock, SystemClock
 from shifttui.base.config import Home, Settings
+from shifttui.base.control import OperatorRequest, RequestKind
 from shifttui.base.errors import InvalidInput, LimitReached, ShiftTuiError, StateError
 from shifttui.base.models import (
     EventKind,
@@ -33,19 +34,25 @@ from shifttui.base.models import (
     Trigger,
 )
 from shifttui.base.states import RunPhase
+from shifttui.base.text import money
 from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop, StopKind
 from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.agent.verify import run_test_command
+from shifttui.shifts.control import ControlServer, handoff_arg, send_request
 from shifttui.shifts.questions import OperatorQuestions
+from shifttui.shifts.resume import limits_left
 from shifttui.store import Store
-from shifttui.system.procs import owner_alive, process_token
+from shifttui.system.procs import process_token
 
 log = logging.getLogger(__name__)
 
 # The endings after which the project's test command runs (not an abandon or an interrupt).
 _TESTED = (ShiftStatus.COMPLETED, ShiftStatus.FAILED, ShiftStatus.EXPIRED)
+
+# How long an abandon of another process's shift may take before the requester hears why not.
+REQUEST_WAIT_S = 10.0
 
 
 class Supervisor:
@@ -61,6 +68,7 @@ class Supervisor:
         bus: Bus | None = None,
         cli_path: str | None = None,
         tick_s: float = 1.0,
+        kind: str = "shifttui",
     ) -> None:
         self.store = store
         self.home = home
@@ -69,12 +77,13 @@ class Supervisor:
         self.bus = bus or Bus()
         self.cli_path = cli_path
         self.tick_s = tick_s
-        # True while a human can answer ask_operator (the TUI sets it).
-        self.operator_present = False
+        # Which shifttui this is (app, run, daemon, cli): recorded on requests and answers.
+        self.kind = kind
         self._runs: dict[str, ShiftRun] = {}
         self._done: dict[str, asyncio.Future[Shift]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self.questions = OperatorQuestions(self.bus)
+        self.questions = OperatorQuestions(store, self.bus, self.clock)
+        self.control = ControlServer(store, self.clock, self.running_ids, self._handle_request)
         self._ticker: asyncio.Task[None] | None = None
         self._starting: set[str] = set()
         self._token = process_token()
@@ -111,6 +120,7 @@ class Supervisor:
                                  f"{old.status.value}")
             resume_session = old.session_id
             trigger = Trigger.RESUME
+            proj = await limits_left(self.store, proj, old)
         running = await self.store.shifts.running()
         others = [s for s in running if s.project_id != proj.id]
         if len(others) >= self.settings.max_concurrent_shifts:
@@ -161,6 +171,7 @@ class Supervisor:
         self._tasks[shift.id] = asyncio.get_running_loop().create_task(
             self._drive(run), name=f"shift-{shift.id}")
         self._ensure_ticker()
+        self.control.ensure_serving()
         self.bus.publish(ShiftStarted(shift))
         return shift
 
@@ -184,20 +195,11 @@ class Supervisor:
         if not reason:
             raise InvalidInput("abandoning a shift needs a reason")
         run = self._runs.get(shift_id)
-        if run is None:
-            return await self._end_foreign(shift_id, reason)
+        if run is None:  # another process runs it (or ran it and died): ask it there
+            return await send_request(self.store, self.clock, shift_id, RequestKind.ABANDON,
+                                      {"reason": reason}, by=self.kind, wait_s=REQUEST_WAIT_S)
         run.request_stop(Stop(StopKind.ABANDON, reason))
         return await self.wait(shift_id)
-
-    async def _end_foreign(self, shift_id: str, reason: str) -> Shift:
-        """A running row this process does not own: only a dead owner's may be ended here."""
-        shift = await self.store.shifts.get(shift_id)
-        if shift.status is not ShiftStatus.RUNNING:
-            raise StateError(f"shift {shift.id} is already {shift.status.value}")
-        if owner_alive(shift.owner_pid, shift.owner_token):
-            raise StateError(f"shift {shift.id} is run by another shifttui process "
-                             f"(pid {shift.owner_pid}); stop it there")
-        return await self.store.shifts.abandon(shift.id, reason, self.clock.now())
 
     async def force_complete(
         self,
@@ -209,24 +211,36 @@ class Supervisor:
         """Interrupt, ask the agent for complete_shift, wait wrap_up_seconds; failing that use
         `handoff`, else the operator's edit of the auto-draft via `editor`, else the auto-draft."""
         run = self._runs.get(shift_id)
-        if run is None:
-            raise StateError(f"shift {shift_id} is not running in this shifttui")
+        if run is None:  # another process runs it: the auto-draft stands in for an editor there
+            return await send_request(self.store, self.clock, shift_id, RequestKind.FINISH,
+                                      handoff_arg(handoff), by=self.kind)
         run.request_stop(Stop(StopKind.FORCE, "operator asked to finish now",
                               handoff=handoff, editor=editor))
         return await self.wait(shift_id)
 
     # ------------------------------------------------------------------ questions
+    async def _handle_request(self, request: OperatorRequest) -> Shift:
+        """A request from another shifttui process for a shift this one runs."""
+        if request.kind is RequestKind.ABANDON:
+            reason = str(request.args.get("reason") or "")
+            return await self.abandon(request.shift_id,
+                                      f"{reason} (from {request.requested_by})")
+        raw = request.args.get("handoff")
+        handoff = HandoffInput.model_validate(raw) if raw else None
+        return await self.force_complete(request.shift_id, handoff)
+
     async def _ask(self, run: ShiftRun, question: str) -> str | None:
-        if not self.operator_present:
-            return None
         return await self.questions.ask(run.shift.id, run.project.id, run.project.name,
                                         question, float(self.settings.question_timeout_seconds))
 
-    def pending_questions(self) -> list[QuestionAsked]:
-        return self.questions.pending()
+    async def pending_questions(self) -> list[QuestionAsked]:
+        """Every question waiting for the operator, whichever process runs its shift."""
+        return [QuestionAsked(q.shift_id, q.project_id, q.id, q.question,
+                              (q.timeout_at - q.asked_at).total_seconds())
+                for q in await self.questions.waiting()]
 
     async def answer_question(self, shift_id: str, question_id: str, answer: str) -> None:
-        self.questions.answer(shift_id, question_id, answer)
+        await self.questions.answer(question_id, answer, by=self.kind)
 
     # ------------------------------------------------------------------ shutdown
     async def shutdown(self, reason: str = "shifttui quit") -> None:
@@ -239,6 +253,7 @@ class Supervisor:
             _, pending = await asyncio.wait(futures, timeout=10.0)
             if pending:
                 self._kill_all()
+        await self.control.close()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -290,11 +305,15 @@ class Supervisor:
         done = self._done[shift_id]
         try:
             ending = await run.run()
+            # Before anyone hears the shift ended: its questions are no longer waiting.
+            self.questions.close_for(shift_id)
+            with contextlib.suppress(ShiftTuiError):
+                await self.store.control.close_questions_of(shift_id, self.clock.now())
             final, handoff = await self._finish(run, ending)
             if not done.done():
                 done.set_result(final)
             self.bus.publish(ShiftEnded(final, handoff))
-            self._notify_end(run, final)
+            self._notify_end(run, final, handoff)
         except asyncio.CancelledError:
             run.kill_now()
             with contextlib.suppress(BaseException):
@@ -373,20 +392,28 @@ class Supervisor:
                                             test_result=test_result)
         return await store.get(shift_id), handoff
 
-    def _notify_end(self, run: ShiftRun, shift: Shift) -> None:
+    def _notify_end(self, run: ShiftRun, shift: Shift, handoff: Handoff | None) -> None:
         name = run.project.name
+        summary = handoff.summary.strip().splitlines()[0] if handoff is not None else None
+        data: dict[str, object] = {
+            "project": name, "outcome": shift.status.value,
+            "failure_kind": shift.failure_kind.value if shift.failure_kind else None,
+            "cost_usd": round(shift.cost_usd, 4), "duration_s": shift.duration_s,
+            "summary": summary, "error": shift.error, "forced": shift.forced,
+        }
         if shift.status is ShiftStatus.COMPLETED:
             how = " (forced)" if shift.forced else ""
             self.bus.publish(Notice("shift_ended", f"{name}: shift completed{how}",
-                                    f"${shift.cost_usd:.2f}", run.project.id, shift.id))
+                                    f"{money(shift.cost_usd)} — {summary}", run.project.id,
+                                    shift.id, data=data))
         elif shift.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
             kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
             self.bus.publish(Notice("shift_failed", f"{name}: shift {shift.status.value} "
                                     f"({kind})", shift.error or "", run.project.id, shift.id,
-                                    "error"))
+                                    "error", data=data))
         else:
             self.bus.publish(Notice("shift_ended", f"{name}: shift {shift.status.value}",
-                                    shift.error or "", run.project.id, shift.id))
+                                    shift.error or "", run.project.id, shift.id, data=data))
 
 
 def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:

@@ -242,7 +242,7 @@ class ProjectActions(Screen[Any]):
 
     async def _answer(self) -> None:
         supervisor = services(self).supervisor
-        pending = supervisor.pending_questions()
+        pending = await supervisor.pending_questions()
         if not pending:
             self.notify("No question is waiting for an answer.")
             return

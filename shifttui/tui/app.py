@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,12 +16,11 @@ from shifttui.base.clock import Clock, SystemClock
 from shifttui.base.config import Home, Settings
 from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import ShiftStatus
+from shifttui.runtime.runtime import Runtime
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo
-from shifttui.scheduling.scheduler import Scheduler
 from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.system.notify import notice_payload, run_notify_command
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.feeds import EventFeeds
 from shifttui.tui.messages import CoreEvent, SchedulerChanged
@@ -36,8 +34,6 @@ from shifttui.tui.themes import DEFAULT_THEME, load_themes, theme_dirs
 # A Notice about the same thing may follow a ShiftEnded/QuestionAsked: wait this long before
 # toasting those ourselves, so the operator hears about each thing once.
 NOTICE_GRACE_S = 0.3
-# How long quitting waits for the scheduler to finish its tick and release the lease.
-SCHEDULER_STOP_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +61,10 @@ class ShiftTuiApp(App[None]):
         extra_theme_dirs: list[Path] | None = None,
         user_theme_dirs: list[Path] | None = None,
         scheduler: bool = True,
+        watch_others: bool | None = None,
     ) -> None:
-        """`scheduler=False`: fire nothing (tests and snapshots stay deterministic)."""
+        """`scheduler=False`: fire nothing (tests and snapshots stay deterministic).
+        `watch_others` (default: as `scheduler`): show other processes' shifts live."""
         super().__init__()
         self.home = home
         self.settings = settings if settings is not None else home.load_settings()
@@ -85,8 +83,8 @@ class ShiftTuiApp(App[None]):
         self.services: Services
         self.notify_failures: list[str] = []
         self._want_scheduler = scheduler
-        self._scheduler_task: asyncio.Task[None] | None = None
-        self._scheduler_stop = asyncio.Event()
+        self._watch_others = scheduler if watch_others is None else watch_others
+        self.runtime: Runtime | None = None
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -94,17 +92,21 @@ class ShiftTuiApp(App[None]):
         self._load_themes()
         if self._store is None:
             self._store = await Store.open(self.home.db_path, now=self.clock.now())
-        if self._supervisor is None:
-            self._supervisor = Supervisor(
-                self._store, self.home, self.settings, clock=self.clock, cli_path=self._cli_path,
-            )
-        self._supervisor.operator_present = True
+        self.runtime = Runtime(
+            self._store, self.home, self.settings, kind="app", clock=self.clock, tz=local_tz(),
+            cli_path=self._cli_path, supervisor=self._supervisor,
+            on_notify_problem=self._notify_problem,
+            notify_command=lambda: self.settings.notify_command,
+        )
+        self._supervisor = self.runtime.supervisor
         self.services = Services(
             self.home, self.settings, self._store, self._supervisor, self.clock, local_tz()
         )
         self._unsubscribe = self._supervisor.bus.subscribe(self._on_bus)
-        if self._want_scheduler:
-            self._start_scheduler()
+        # The scheduler is the app's, not a screen's: closing a screen never stops it.
+        self.runtime.start(scheduler=self._want_scheduler, watch_others=self._watch_others,
+                           on_role=self._on_scheduler_role)
+        self.services.scheduler = self.runtime.scheduler
         if self._store.recovered:
             self.notify(
                 f"{len(self._store.recovered)} shift(s) were interrupted when shifttui last "
@@ -114,12 +116,11 @@ class ShiftTuiApp(App[None]):
         await self.push_screen(MainScreen())
 
     async def on_unmount(self) -> None:
-        await self._stop_scheduler()
         if self._unsubscribe is not None:
             self._unsubscribe()
         # Safety net for exits that bypass action_quit (errors, signals): no orphan agents.
-        if self._supervisor is not None and self._running_ids():
-            await self._supervisor.shutdown("shifttui exited")
+        if self.runtime is not None:
+            await self.runtime.close("shifttui exited")
         if self._owns_store and self._store is not None:
             await self._store.close()
 
@@ -134,7 +135,8 @@ class ShiftTuiApp(App[None]):
     async def action_quit(self) -> None:
         running = self._running_ids()
         if not running:
-            await self._stop_scheduler()
+            if self.runtime is not None:
+                await self.runtime.stop_scheduler()
             self.exit()
             return
         self.push_screen(
@@ -154,10 +156,9 @@ class ShiftTuiApp(App[None]):
     @work(exclusive=True, group="quit", exit_on_error=False)
     async def _shutdown_and_exit(self) -> None:
         self.notify("Stopping running shifts…", timeout=30)
-        assert self._supervisor is not None
+        assert self.runtime is not None
         # The scheduler first: it must not start a shift while the others are being stopped.
-        await self._stop_scheduler()
-        await self._supervisor.shutdown()
+        await self.runtime.close()
         self.exit()
 
     def action_help(self) -> None:
@@ -178,37 +179,9 @@ class ShiftTuiApp(App[None]):
 
     # -- scheduler ----------------------------------------------------------------------------
 
-    def _start_scheduler(self) -> None:
-        """The scheduler is the app's, not a screen's: closing a screen never stops it."""
-        assert self._store is not None and self._supervisor is not None
-        scheduler = Scheduler(
-            self._store, self._supervisor, self.settings, bus=self._supervisor.bus,
-            clock=self.clock, tz=self.services.tz, kind="app", on_role=self._on_scheduler_role,
-        )
-        self.services.scheduler = scheduler
-        self._scheduler_stop.clear()
-        self._scheduler_task = asyncio.get_running_loop().create_task(
-            scheduler.run(self._scheduler_stop), name="shifttui-scheduler"
-        )
-
     def _on_scheduler_role(self, info: LeaseInfo) -> None:
         for screen in self.screen_stack:
             screen.post_message(SchedulerChanged())
-
-    async def _stop_scheduler(self) -> None:
-        """Let the scheduler finish its tick and release the lease, so another shifttui
-        takes over at once instead of after the lease expires."""
-        task, self._scheduler_task = self._scheduler_task, None
-        if task is None:
-            return
-        self._scheduler_stop.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), SCHEDULER_STOP_S)
-        except TimeoutError:
-            log.warning("the scheduler did not stop within %s s; cancelled", SCHEDULER_STOP_S)
-            task.cancel()
-        except Exception:
-            log.exception("the scheduler failed while stopping")
 
     # -- themes -------------------------------------------------------------------------------
 
@@ -269,8 +242,6 @@ class ShiftTuiApp(App[None]):
         self.notify(notice.message, title=notice.title, severity=notice.severity,
                     timeout=10 if notice.severity != "information" else 5)
         self.bell()
-        if self.settings.notify_command:
-            self._send_notify_command(self.settings.notify_command, notice_payload(notice))
 
     def _ended_toast(self, event: ShiftEnded) -> None:
         shift = event.shift
@@ -289,12 +260,10 @@ class ShiftTuiApp(App[None]):
                     title="The agent asks", severity="warning", timeout=15)
         self.bell()
 
-    @work(group="notify_command", exit_on_error=False)
-    async def _send_notify_command(self, command: str, payload: dict[str, Any]) -> None:
-        problem = await run_notify_command(command, payload)
-        if problem is not None:
-            self.notify_failures.append(problem)
-            self.notify(problem, title="notify_command failed", severity="error")
+    def _notify_problem(self, problem: str) -> None:
+        """The runtime's notifier could not run notify_command."""
+        self.notify_failures.append(problem)
+        self.notify(problem, title="notify_command failed", severity="error")
 
     # -- the single place where action errors become one sentence -----------------------------
 

@@ -12,7 +12,13 @@ from shifttui.base.bus import Notice
 from shifttui.base.models import Project
 from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.scheduling.budget import BudgetLevel, BudgetState
-from shifttui.scheduling.views import SchedulerRole, SchedulerState, format_in, next_fire_for
+from shifttui.scheduling.views import (
+    SchedulerRole,
+    SchedulerState,
+    decision_worth_telling,
+    format_in,
+    next_fire_for,
+)
 
 DECISION_GLYPH: dict[DecisionOutcome, tuple[str, str]] = {
     DecisionOutcome.STARTED: ("▶", "cyan"),
@@ -105,11 +111,5 @@ def scheduler_text(state: SchedulerState, *, wide: bool) -> Text:
 
 
 def toast_worthy(notice: Notice) -> bool:
-    """Which scheduler decisions interrupt the operator. Not starts (a pane opens), not the
-    routine skips of a frequent schedule ("already running" every minute would bury every other
-    toast), not budget or auto-pause decisions (those have their own notices). A start that
-    failed, and runs missed while shifttui was closed, are worth a toast."""
-    outcome = notice.data.get("outcome")
-    source = notice.data.get("source")
-    return outcome == DecisionOutcome.FAILED or (
-        source == "catch_up" and outcome == DecisionOutcome.SKIPPED)
+    """Which scheduler decisions interrupt the operator: the same as for notify_command."""
+    return decision_worth_telling(notice)

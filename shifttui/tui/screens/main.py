@@ -58,6 +58,7 @@ class MainScreen(ProjectActions):
         super().__init__()
         self.rows: list[ProjectRow] = []
         self.questions: dict[str, QuestionAsked] = {}
+        self._adding: set[str] = set()
         self.scheduler: SchedulerState | None = None
         self._next_fires: NextFires | None = None
         self._schedule_cells: dict[str, str] = {}
@@ -242,17 +243,24 @@ class MainScreen(ProjectActions):
         svc = services(self)
         for shift in sorted(await svc.store.shifts.running(), key=lambda s: s.started_at):
             await self._add_pane(shift)
-        try:
-            for q in svc.supervisor.pending_questions():
-                self.questions[q.question_id] = q
-        except NotImplementedError:  # pragma: no cover - until the supervisor lands
-            pass
+        for q in await svc.supervisor.pending_questions():
+            self.questions[q.question_id] = q
         self._update_title()
 
-    async def _add_pane(self, shift: Shift) -> ShiftPane:
+    async def _add_pane(self, shift: Shift) -> ShiftPane | None:
         existing = self.query(f"#{pane_id(shift.id)} ShiftPane")
         if existing:
             return existing.first(ShiftPane)
+        # The restore and a ShiftStarted (another process's shift, seen by both) may race.
+        if shift.id in self._adding:
+            return None
+        self._adding.add(shift.id)
+        try:
+            return await self._mount_pane(shift)
+        finally:
+            self._adding.discard(shift.id)
+
+    async def _mount_pane(self, shift: Shift) -> ShiftPane:
         svc = services(self)
         project = await svc.store.projects.get(shift.project_id)
         live = self.query_one("#live", TabbedContent)
