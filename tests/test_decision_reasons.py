@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shifttui.base.bus import Bus, BusEvent, Notice, ShiftEnded
+from shifttui.base.bus import Bus, BusEvent, Notice
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Settings
 from shifttui.base.errors import NotFound, ShiftTuiError
@@ -181,16 +181,19 @@ async def test_runs_missed_while_closed_are_missed_skipped_or_started(
 
 
 async def test_consecutive_failures_pause_with_their_reason(store: Store, clock: FakeClock) -> None:
-    bus = Bus()
+    # Checked by the supervisor as each shift ends (shifts/autopause.py), whoever ran it.
+    from shifttui.shifts.autopause import auto_pause
+
     project = await add(store, clock, "p", pause_after_failures=2)
     starter = FakeStarter(store, clock, end=None)
-    sched = scheduler(store, clock, starter, bus=bus)
-    await sched.run_once()
+    notices = []
     for _ in range(2):
         shift = await starter.start_shift(project.id)
         clock.advance(60)
-        bus.publish(ShiftEnded(await finish(store, shift.id, clock.now(), "agent_error")))
-        await sched.settle()
+        ended = await finish(store, shift.id, clock.now(), "agent_error")
+        notices.append(await auto_pause(store, ended, clock.now()))
+    assert notices[0] is None and notices[1] is not None
+    assert notices[1].kind == "auto_paused" and notices[1].data["failures"] == 2
     [decision] = await store.scheduling.decisions(project.id)
     assert (decision.outcome, decision.reason) == (DecisionOutcome.PAUSED, R.FAILURES)
     assert decision.detail.startswith("auto-paused after 2 consecutive failures")

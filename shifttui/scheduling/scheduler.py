@@ -14,18 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from shifttui.base.bus import Bus, BusEvent, Notice, ShiftEnded
+from shifttui.base.bus import Bus, Notice
 from shifttui.base.clock import Clock, SystemClock
 from shifttui.base.config import Settings
 from shifttui.base.errors import AlreadyRunning, LimitReached, NotFound, ShiftTuiError
 from shifttui.base.models import (
     CatchUp,
     Project,
-    Shift,
     Trigger,
 )
 from shifttui.base.states import Decision, DecisionOutcome, DecisionReason
-from shifttui.scheduling.autopause import pause_if_failing
 from shifttui.scheduling.budget import (
     BudgetLevel,
     BudgetNotifier,
@@ -77,7 +75,6 @@ class Scheduler:
         self._completions = Completions()
         self._budget_notifier = BudgetNotifier()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._unsubscribe = self.bus.subscribe(self._on_bus)
         self.budget: BudgetState | None = None
         self._first_tick = True
 
@@ -115,7 +112,6 @@ class Scheduler:
             await self.close()
 
     async def close(self) -> None:
-        self._unsubscribe()
         await self.settle()
         await self._files.close()  # the OS watcher's thread ends with the scheduler
         try:
@@ -381,30 +377,6 @@ class Scheduler:
             shown = describe_files(files)
             await self._attempt(project, Attempt(
                 "file", Trigger.EVENT, f"files changed: {shown}", f"changed: {shown}"), now)
-
-    # shift ends: auto-pause ----------------------------------------------------------------
-    def _on_bus(self, event: BusEvent) -> None:
-        if isinstance(event, ShiftEnded):
-            task = asyncio.get_running_loop().create_task(self._after_shift_end(event.shift))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _after_shift_end(self, shift: Shift) -> None:
-        try:
-            now = self.clock.now()
-            paused = await pause_if_failing(self.store, shift, now)
-            if paused is None:
-                return
-            project, reason, count = paused
-            await self._decide(project.id, "failures", DecisionOutcome.PAUSED,
-                               DecisionReason.FAILURES, reason, now=now, shift_id=shift.id)
-            self.bus.publish(Notice(
-                kind="auto_paused", title=f"{project.name} paused", message=reason,
-                project_id=project.id, shift_id=shift.id, severity="error",
-                data={"failures": count},
-            ))
-        except Exception:
-            log.exception("auto-pause check after %s failed", shift.id)
 
     def _local(self, when: datetime) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")

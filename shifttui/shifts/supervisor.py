@@ -40,6 +40,7 @@ from shifttui.shifts.agent.options import CliMissing, check_permission_mode, res
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.agent.verify import run_test_command
+from shifttui.shifts.autopause import auto_pause
 from shifttui.shifts.control import ControlServer, handoff_arg, send_request
 from shifttui.shifts.questions import OperatorQuestions
 from shifttui.shifts.resume import limits_left
@@ -310,10 +311,14 @@ class Supervisor:
             with contextlib.suppress(ShiftTuiError):
                 await self.store.control.close_questions_of(shift_id, self.clock.now())
             final, handoff = await self._finish(run, ending)
+            # Before anyone waiting hears of the end (`run` exits then): every path counts.
+            paused = await self._auto_pause(final)
             if not done.done():
                 done.set_result(final)
             self.bus.publish(ShiftEnded(final, handoff))
             self._notify_end(run, final, handoff)
+            if paused is not None:
+                self.bus.publish(paused)
         except asyncio.CancelledError:
             run.kill_now()
             with contextlib.suppress(BaseException):
@@ -338,6 +343,13 @@ class Supervisor:
             self.questions.close_for(shift_id)
             with contextlib.suppress(Exception):
                 await run.sink.close()
+
+    async def _auto_pause(self, shift: Shift) -> Notice | None:
+        try:
+            return await auto_pause(self.store, shift, self.clock.now())
+        except Exception:  # a failed check must not lose the shift's ending
+            log.exception("auto-pause check after %s failed", shift.id)
+            return None
 
     async def _finish(self, run: ShiftRun, ending: Ending) -> tuple[Shift, Handoff | None]:
         from shifttui.system.git import git_changed_files

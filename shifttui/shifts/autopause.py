@@ -1,10 +1,15 @@
-"""pause_after_failures: consecutive counted failures pause a project (SPEC §3.10)."""
+"""pause_after_failures: consecutive counted failures pause a project (SPEC §3.10).
+
+Checked by the supervisor as each shift ends, so every way of running shifts (the app, `run`,
+the daemon) counts them, not only the scheduler."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from shifttui.base.bus import Notice
 from shifttui.base.models import Project, Shift, ShiftStatus
+from shifttui.base.states import DecisionOutcome, DecisionReason
 from shifttui.store import Store
 
 
@@ -30,3 +35,20 @@ async def pause_if_failing(
     reason = f"auto-paused after {count} consecutive failures (last: {kind}, {shift.id})"
     paused = await store.projects.set_paused(project.id, True, reason, now)
     return paused, reason, count
+
+
+async def auto_pause(store: Store, shift: Shift, now: datetime) -> Notice | None:
+    """Pause the project if `shift` made it fail too often; record it in the decision history
+    and return the notice to publish."""
+    paused = await pause_if_failing(store, shift, now)
+    if paused is None:
+        return None
+    project, reason, count = paused
+    await store.scheduling.record_decision(
+        project.id, now=now, source="failures", outcome=DecisionOutcome.PAUSED,
+        reason=DecisionReason.FAILURES, detail=reason, shift_id=shift.id)
+    return Notice(kind="auto_paused", title=f"{project.name} paused", message=reason,
+                  project_id=project.id, shift_id=shift.id, severity="error",
+                  data={"project": project.name, "failures": count, "reason": reason,
+                        "failure_kind": shift.failure_kind.value if shift.failure_kind
+                        else None})
