@@ -59,7 +59,7 @@ def test_precedence_holds_for_every_setting_not_only_the_cli(home: Home,
     assert load_settings(home.config_path, max_concurrent_shifts=7).max_concurrent_shifts == 7
     # None is a flag that was not given, not a value.
     assert load_settings(home.config_path, max_concurrent_shifts=None).max_concurrent_shifts == 6
-    assert load_settings(home.root / "missing.toml").question_timeout_seconds == 600
+    assert load_settings(home.root / "missing.toml").question_timeout_seconds == 1800
 
 
 def test_an_empty_variable_is_unset_and_other_shifttui_variables_are_not_settings(

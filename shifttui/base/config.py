@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     notify_command: str | None = None
     claude_cli: str | None = None
     theme: str = "shifttui-dark"
-    question_timeout_seconds: int = Field(default=600, ge=0, le=24 * 3600)
+    # How long ask_operator waits for an answer from any window before the agent proceeds on
+    # its best judgment: long enough for a phone notification to be seen and answered.
+    question_timeout_seconds: int = Field(default=1800, ge=0, le=24 * 3600)
 
     @classmethod
     def settings_customise_sources(
