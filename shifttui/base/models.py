@@ -487,18 +487,6 @@ class Feedback(BaseModel):
     created_at: datetime
 
 
-class Decision(BaseModel):
-    """A scheduler decision: a run that started, or one that could not and why."""
-
-    id: int
-    project_id: str
-    ts: datetime
-    source: str
-    outcome: str
-    detail: str = ""
-    shift_id: str | None = None
-
-
 def first_error(exc: ValidationError) -> str:
     """One readable sentence for a pydantic error: 'field: message'."""
     err = exc.errors()[0]
