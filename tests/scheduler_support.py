@@ -34,7 +34,8 @@ class FakeStarter:
     calls: list[Call] = field(default_factory=list)
 
     async def start_shift(
-        self, project: str, *, trigger: Trigger = Trigger.MANUAL, reason: str | None = None
+        self, project: str, *, trigger: Trigger = Trigger.MANUAL, reason: str | None = None,
+        resume_of: str | None = None
     ) -> Shift:
         now = self.clock.now()
         running = await self.store.shifts.running()

@@ -42,7 +42,8 @@ class RaisingStarter:
     error: Exception
 
     async def start_shift(
-        self, project: str, *, trigger: Trigger = Trigger.MANUAL, reason: str | None = None
+        self, project: str, *, trigger: Trigger = Trigger.MANUAL, reason: str | None = None,
+        resume_of: str | None = None
     ) -> Shift:
         raise self.error
 

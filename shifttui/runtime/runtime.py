@@ -15,14 +15,16 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import Literal
 
-from shifttui.base.bus import Bus, Notice
+from shifttui.base.bus import Bus
 from shifttui.base.clock import Clock, SystemClock
 from shifttui.base.config import Home, Settings
-from shifttui.base.states import Decision
+from shifttui.base.errors import StateError
+from shifttui.base.models import Shift, Trigger
+from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.runtime.mirror import ForeignShifts
 from shifttui.runtime.notifier import Notifier, worth_telling
 from shifttui.scheduling.cron import local_tz
-from shifttui.scheduling.lease import LeaseInfo
+from shifttui.scheduling.lease import LeaseInfo, current_lease
 from shifttui.scheduling.scheduler import Scheduler
 from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
@@ -30,6 +32,9 @@ from shifttui.store import Store
 log = logging.getLogger(__name__)
 
 Kind = Literal["app", "run", "daemon"]
+# A start asked of the scheduler's process: it takes trigger requests about once a second.
+HANDOVER_WAIT_S = 5.0
+HANDOVER_POLL_S = 0.05
 # How long stopping waits for the scheduler to finish its tick and release the lease.
 SCHEDULER_STOP_S = 10.0
 
@@ -118,5 +123,31 @@ class Runtime:
             await self.supervisor.shutdown(reason)
         await self.notifier.close()
 
-    def notice(self, notice: Notice) -> None:
-        self.bus.publish(notice)
+    async def start_shift(self, project_id: str, *, resume_of: str | None = None,
+                          reason: str | None = None) -> Shift:
+        """Start (or resume) a shift by hand. While another process holds the scheduler (a
+        daemon beside this app), that process runs it: closing this window must not stop it."""
+        now = self.clock.now()
+        holder = await current_lease(self.store)
+        here = self.scheduler is not None and self.scheduler.active
+        if here or self.kind != "app" or holder is None or not holder.alive(now):
+            return await self.supervisor.start_shift(
+                project_id, trigger=Trigger.RESUME if resume_of else Trigger.MANUAL,
+                reason=reason, resume_of=resume_of)
+        request = await self.store.scheduling.request_trigger(
+            project_id, now=now, source=self.kind, reason=reason or "started by hand",
+            manual=True, resume_of=resume_of)
+        where = f"the {holder.holder} (pid {holder.pid})"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HANDOVER_WAIT_S
+        while loop.time() < deadline:
+            result = await self.store.scheduling.trigger_result(request)
+            if result.outcome == DecisionOutcome.STARTED and result.shift_id:
+                return await self.store.shifts.get(result.shift_id)
+            if result.outcome not in (None, "taken"):
+                latest = await self.store.scheduling.decisions(project_id, limit=1)
+                why = f": {latest[0].detail}" if latest and latest[0].detail else ""
+                raise StateError(f"{where} did not start it ({result.outcome}{why})")
+            await asyncio.sleep(HANDOVER_POLL_S)
+        raise StateError(f"asked {where} to start it, but it has not answered within "
+                         f"{HANDOVER_WAIT_S:g} s; it will when it can")

@@ -40,7 +40,8 @@ class Starter(Protocol):
     """What the scheduler needs of the supervisor."""
 
     async def start_shift(
-        self, project: str, *, trigger: Trigger = ..., reason: str | None = None
+        self, project: str, *, trigger: Trigger = ..., reason: str | None = None,
+        resume_of: str | None = None
     ) -> Shift: ...
 
 
@@ -64,3 +65,7 @@ class Attempt:
     detail: str = ""  # extra words for the decision, e.g. the due time
     # The decision's reason if it starts: a catch-up says it makes up for a missed run.
     fired: DecisionReason = DecisionReason.FIRED
+    # Asked for by hand from a window that is not the scheduler (the app beside a daemon): a
+    # manual start is always allowed, so only "already running" and the concurrency limit apply.
+    manual: bool = False
+    resume_of: str | None = None

@@ -77,6 +77,8 @@ class Scheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self.budget: BudgetState | None = None
         self._first_tick = True
+        # The shift the latest attempt started (a trigger request records it for its asker).
+        self.last_started: str | None = None
 
     # public ------------------------------------------------------------------------------
     @property
@@ -252,11 +254,12 @@ class Scheduler:
         self, project: Project, attempt: Attempt, now: datetime, *, deferred: bool = False
     ) -> DecisionOutcome:
         """Start a shift if every rule allows it; record what happened. Returns the outcome."""
-        blocked = await self._blocker(project, now, deferred=deferred)
+        blocked = await self._blocker(project, now, deferred=deferred, manual=attempt.manual)
         if blocked is None:
             try:
                 shift = await self.starter.start_shift(
-                    project.id, trigger=attempt.trigger, reason=attempt.reason
+                    project.id, trigger=attempt.trigger, reason=attempt.reason,
+                    resume_of=attempt.resume_of,
                 )
             except AlreadyRunning:
                 blocked = Blocked.by(DecisionReason.RUNNING)
@@ -275,6 +278,7 @@ class Scheduler:
                 await self._decide(project.id, attempt.source, DecisionOutcome.STARTED,
                                    attempt.fired, self._detail(words, attempt),
                                    shift_id=shift.id, now=now)
+                self.last_started = shift.id
                 return DecisionOutcome.STARTED
         if blocked.reason is DecisionReason.LIMIT:
             if deferred:
@@ -294,18 +298,18 @@ class Scheduler:
         return entry.since if deferred and entry else None
 
     async def _blocker(
-        self, project: Project, now: datetime, *, deferred: bool
+        self, project: Project, now: datetime, *, deferred: bool, manual: bool = False
     ) -> Blocked | None:
-        if project.paused:
+        if project.paused and not manual:
             return Blocked.by(DecisionReason.PAUSED, project.paused_reason)
-        if not project.policy.enabled:
+        if not project.policy.enabled and not manual:
             return Blocked.by(DecisionReason.DISABLED)
         if await self.store.shifts.running_for(project.id) is not None:
             return Blocked.by(DecisionReason.RUNNING)
-        if not deferred and project.id in self._deferred:
+        if not deferred and not manual and project.id in self._deferred:
             return Blocked.by(DecisionReason.WAITING)
         budget = self.budget or await daily_budget_state(self.store, self.settings, now, self.tz)
-        if budget.level is BudgetLevel.EXHAUSTED:
+        if budget.level is BudgetLevel.EXHAUSTED and not manual:
             return Blocked.by(DecisionReason.BUDGET)
         if len(await self.store.shifts.running()) >= self.settings.max_concurrent_shifts:
             return Blocked.by(DecisionReason.LIMIT)
@@ -358,9 +362,19 @@ class Scheduler:
                     request.id, DecisionOutcome.SKIPPED, now)
                 continue
             reason = request.reason or f"triggered by {request.source}"
-            outcome = await self._attempt(project, Attempt(
-                "trigger", Trigger.EVENT, reason, f"{request.source}: {reason}"), now)
-            await self.store.scheduling.mark_trigger_handled(request.id, outcome, now)
+            if request.resume_of:
+                attempt = Attempt("manual", Trigger.RESUME, reason, f"{request.source}: {reason}",
+                                  manual=True, resume_of=request.resume_of)
+            elif request.manual:
+                attempt = Attempt("manual", Trigger.MANUAL, reason, f"{request.source}: {reason}",
+                                  manual=True)
+            else:
+                attempt = Attempt("trigger", Trigger.EVENT, reason, f"{request.source}: {reason}")
+            self.last_started = None
+            outcome = await self._attempt(project, attempt, now)
+            await self.store.scheduling.mark_trigger_handled(
+                request.id, outcome, now,
+                shift_id=self.last_started if outcome is DecisionOutcome.STARTED else None)
 
     async def _run_after(self, projects: dict[str, Project], now: datetime) -> None:
         for shift_id, project_id in await self._completions.new(self.store):

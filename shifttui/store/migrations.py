@@ -168,6 +168,13 @@ MIGRATIONS: list[str] = [
         ELSE 'other'
     END;
     """,
+    # 5: starts and resumes asked of the scheduler's process by a window that is only a client
+    # (the app beside a daemon): by hand (no schedule rules apply), and which shift they made.
+    """
+    ALTER TABLE trigger_requests ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE trigger_requests ADD COLUMN resume_of TEXT;
+    ALTER TABLE trigger_requests ADD COLUMN shift_id TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

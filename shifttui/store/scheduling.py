@@ -28,6 +28,14 @@ class TriggerRequest:
     source: str
     reason: str | None
     created_at: datetime
+    manual: bool = False  # asked for by hand: the schedule's rules (paused, budget) do not apply
+    resume_of: str | None = None
+
+
+@dataclass(frozen=True)
+class TriggerResult:
+    outcome: str | None  # None while pending; 'taken' while being handled
+    shift_id: str | None
 
 
 @dataclass(frozen=True)
@@ -79,13 +87,14 @@ class Scheduling:
 
     # trigger requests --------------------------------------------------------------------
     async def request_trigger(
-        self, project_id: str, *, now: datetime, source: str, reason: str | None
+        self, project_id: str, *, now: datetime, source: str, reason: str | None,
+        manual: bool = False, resume_of: str | None = None,
     ) -> int:
         async with self._db.write() as tx:
             cur = await tx.execute(
-                "INSERT INTO trigger_requests (project_id, source, reason, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (project_id, source, reason, ts(now)),
+                "INSERT INTO trigger_requests (project_id, source, reason, created_at, manual,"
+                " resume_of) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, source, reason, ts(now), int(manual), resume_of),
             )
         return int(cur.lastrowid or 0)
 
@@ -97,7 +106,8 @@ class Scheduling:
         for r in rows:
             created = parse_ts(r["created_at"])
             assert created is not None
-            out.append(TriggerRequest(r["id"], r["project_id"], r["source"], r["reason"], created))
+            out.append(TriggerRequest(r["id"], r["project_id"], r["source"], r["reason"], created,
+                                      bool(r["manual"]), r["resume_of"]))
         return out
 
     async def claim_trigger(self, request_id: int, now: datetime) -> bool:
@@ -111,18 +121,23 @@ class Scheduling:
         return cur.rowcount == 1
 
     async def trigger_outcome(self, request_id: int) -> str | None:
+        return (await self.trigger_result(request_id)).outcome
+
+    async def trigger_result(self, request_id: int) -> TriggerResult:
         row = await self._db.fetchone(
-            "SELECT outcome FROM trigger_requests WHERE id = ?", (request_id,)
+            "SELECT outcome, shift_id FROM trigger_requests WHERE id = ?", (request_id,)
         )
-        return row["outcome"] if row else None
+        return TriggerResult(row["outcome"], row["shift_id"]) if row else TriggerResult(None, None)
 
     async def mark_trigger_handled(
-        self, request_id: int, outcome: DecisionOutcome, now: datetime
+        self, request_id: int, outcome: DecisionOutcome, now: datetime,
+        shift_id: str | None = None,
     ) -> None:
         async with self._db.write() as tx:
             await tx.execute(
-                "UPDATE trigger_requests SET handled_at = ?, outcome = ? WHERE id = ?",
-                (ts(now), outcome.value, request_id),
+                "UPDATE trigger_requests SET handled_at = ?, outcome = ?, shift_id = ?"
+                " WHERE id = ?",
+                (ts(now), outcome.value, shift_id, request_id),
             )
 
     # lease -------------------------------------------------------------------------------

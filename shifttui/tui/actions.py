@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from shifttui.base.errors import NotFound, StateError
-from shifttui.base.models import HandoffInput, Policy, Project, Shift, ShiftStatus, Trigger
+from shifttui.base.models import HandoffInput, Policy, Project, Shift, ShiftStatus
 from shifttui.scheduling.budget import daily_budget_state
 from shifttui.tui.messages import ProjectsChanged
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
@@ -62,7 +62,7 @@ class ProjectActions(Screen[Any]):
             return
         if not await self._budget_allows(project):
             return
-        shift = await services(self).supervisor.start_shift(project.id)
+        shift = await services(self).start_shift(project.id)
         self.notify(f"Shift started on {project.name} ({shift.id}).")
 
     async def _budget_allows(self, project: Project) -> bool:
@@ -104,9 +104,7 @@ class ProjectActions(Screen[Any]):
             target = found[0]
         if not await self._budget_allows(project):
             return
-        shift = await services(self).supervisor.start_shift(
-            project.id, trigger=Trigger.RESUME, resume_of=target.id
-        )
+        shift = await services(self).start_shift(project.id, resume_of=target.id)
         self.notify(f"Resumed {target.id} as {shift.id}.")
 
     def action_abandon_shift(self) -> None:

@@ -107,6 +107,7 @@ class ShiftTuiApp(App[None]):
         self.runtime.start(scheduler=self._want_scheduler, watch_others=self._watch_others,
                            on_role=self._on_scheduler_role)
         self.services.scheduler = self.runtime.scheduler
+        self.services.launcher = self.runtime.start_shift
         if self._store.recovered:
             self.notify(
                 f"{len(self._store.recovered)} shift(s) were interrupted when shifttui last "

@@ -69,3 +69,34 @@ async def test_the_app_streams_and_abandons_a_daemon_shift(
         if daemon.proc.returncode is None:
             daemon.proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(daemon.proc.wait(), 20)
+
+
+@pytest.mark.timeout(90)
+async def test_a_start_in_the_app_beside_a_daemon_runs_in_the_daemon(
+    home: Home, fake_cli: Path, tmp_path: Path
+) -> None:
+    home.update_config(claude_cli=str(fake_cli))
+    await add_fake_project(home, tmp_path, "slow", "slow")
+    daemon = await shifttui(home, fake_cli, "daemon")
+    try:
+        await daemon.expect("scheduler active")
+        # This app stands by (the daemon holds the lease), as a user's app beside a daemon does.
+        app = ShiftTuiApp(home, settings=Settings(claude_cli=str(fake_cli)), user_theme_dirs=[],
+                          scheduler=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await main_screen(pilot)
+            await until(pilot, lambda: app.services.scheduler is not None
+                        and app.services.scheduler.lease_info is not None, what="the lease")
+            await pilot.press("s")
+            await until(pilot, lambda: bool(screen.query(ShiftPane)), what="the shift's pane")
+            shift_id = screen.query_one(ShiftPane).shift.id
+            await pilot.press("q")  # no running shift of its own: it quits without asking
+        async with await Store.open(home.db_path) as store:
+            shift = await store.shifts.get(shift_id)
+        assert shift.owner_pid == daemon.proc.pid  # the daemon runs it ...
+        assert shift.status is ShiftStatus.RUNNING  # ... so closing the app did not stop it
+        assert shift.trigger.value == "manual"
+    finally:
+        if daemon.proc.returncode is None:
+            daemon.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(daemon.proc.wait(), 20)
