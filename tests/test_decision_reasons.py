@@ -278,11 +278,15 @@ OLD_ROWS = [
 ]
 
 
+# The schema version before migration 4 gave decisions their reason column.
+BEFORE_REASONS = 3
+
+
 async def test_upgrade_gives_older_decisions_their_reasons(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     path = tmp_path / "old.db"
-    old = await Store.open(path, migrate_to=SCHEMA_VERSION - 1)
+    old = await Store.open(path, migrate_to=BEFORE_REASONS)
     try:
         project = await add(old, clock, "p")
     finally:
@@ -291,7 +295,7 @@ async def test_upgrade_gives_older_decisions_their_reasons(
     def write_old_rows() -> None:
         conn = sqlite3.connect(path)
         try:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == BEFORE_REASONS
             columns = [r[1] for r in conn.execute("PRAGMA table_info(decisions)")]
             assert "reason" not in columns
             for i, (outcome, detail, _, _) in enumerate(OLD_ROWS):

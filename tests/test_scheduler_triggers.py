@@ -12,6 +12,7 @@ from shifttui.base.clock import FakeClock
 from shifttui.base.config import Settings
 from shifttui.base.models import Policy, Project, Trigger, Triggers
 from shifttui.scheduling.scheduler import Scheduler
+from shifttui.shifts.autopause import auto_pause
 from shifttui.store import Store
 from tests.filewatch_support import arrived
 from tests.scheduler_support import FakeStarter, finish
@@ -191,7 +192,11 @@ async def _end(store: Store, starter: FakeStarter, bus: Bus, project: Project, h
     shift = await starter.start_shift(project.id)
     clock.advance(60)
     ended = await finish(store, shift.id, clock.now(), how)
+    # As the supervisor does when a shift ends, whoever ran it (shifts/autopause.py).
+    paused = await auto_pause(store, ended, clock.now())
     bus.publish(ShiftEnded(ended))
+    if paused is not None:
+        bus.publish(paused)
 
 
 @pytest.mark.parametrize(
