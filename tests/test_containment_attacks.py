@@ -546,9 +546,7 @@ def test_the_escape_shift_ran(printed: Printed) -> None:
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("command", [pytest.param("run", marks=NOT_BUILT),
-                                     pytest.param("logs", marks=NOT_BUILT),
-                                     pytest.param("handoff", marks=NOT_BUILT)])
+@pytest.mark.parametrize("command", ["run", "logs", "handoff"])
 def test_agent_text_prints_as_plain_text(printed: Printed, command: str) -> None:
     output: str = getattr(printed, command)
     assert output, f"`shifttui {command}` printed nothing"

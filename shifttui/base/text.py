@@ -79,3 +79,20 @@ def first_line(text: str | None, width: int = 60) -> str:
 def items(values: list[str], *, empty: str = "") -> str:
     """A list as one line: `a, b, c`, or `empty` when there is nothing."""
     return ", ".join(values) if values else empty
+
+
+# Control characters a terminal acts on, as visible symbols: ESC (the start of every CSI and
+# OSC sequence, e.g. OSC 52 writes the clipboard), BEL (ends an OSC), the C1 controls (0x9b is
+# an 8-bit CSI) and the rest of C0 but for tab and newline.
+_CONTROL_PICTURES = {
+    **{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)},
+    0x7F: 0x2421,
+    **{c: 0xFFFD for c in range(0x80, 0xA0)},
+}
+
+
+def printable(text: str) -> str:
+    """`text` safe to print to a terminal: every control character that could move the cursor,
+    retitle the window, clear the screen or write the clipboard becomes a visible symbol (␛, ␇,
+    …). Newlines and tabs stay. What the agent said is stored as it was; this is for showing it."""
+    return text.translate(_CONTROL_PICTURES)

@@ -16,6 +16,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from shifttui.base.errors import ShiftTuiError
+from shifttui.base.text import printable
 from shifttui.base.models import first_error
 from shifttui.cli import (
     commands_app,
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"shifttui: {_one_line(message)}", file=sys.stderr)
+    print(f"shifttui: {printable(_one_line(message))}", file=sys.stderr)
     return 2
 
 

@@ -10,6 +10,7 @@ import sys
 
 from shifttui.base.bus import BusEvent, Notice, ShiftEventsAdded
 from shifttui.base.models import ShiftEvent, ShiftStatus
+from shifttui.base.text import printable
 from shifttui.cli.base import Ctx, print_json_line
 from shifttui.cli.fmt import clock_time, cost, duration
 from shifttui.system.gc import settle_gc
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _event_line(event: ShiftEvent) -> str:
-    return f"{clock_time(event.ts)} {event.kind.value:<11} {event.summary}"
+    return f"{clock_time(event.ts)} {event.kind.value:<11} {printable(event.summary)}"
 
 
 async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
@@ -50,7 +51,7 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
                     sys.stdout.write(_event_line(e) + "\n")
             sys.stdout.flush()
         elif isinstance(event, Notice) and event.severity != "information" and not args.json:
-            sys.stderr.write(f"shifttui: {event.title}: {event.message}\n")
+            sys.stderr.write(printable(f"shifttui: {event.title}: {event.message}") + "\n")
 
     supervisor.bus.subscribe(show)
     settle_gc()
@@ -96,5 +97,5 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
             line += f" — {handoff.summary.splitlines()[0]}"
         elif final.error:
             line += f" — {final.error}"
-        print(line)
+        print(printable(line))
     return EXIT_CODES.get(final.status, 2)

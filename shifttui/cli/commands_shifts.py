@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from shifttui.base.errors import InvalidInput, NotFound
 from shifttui.base.models import Handoff, Project, Shift, ShiftEvent, ShiftStatus
+from shifttui.base.text import printable
 from shifttui.cli.base import Ctx, print_json, print_json_line
 from shifttui.cli.views import (
     event_json,
@@ -133,6 +134,7 @@ async def cmd_context(args: argparse.Namespace, ctx: Ctx) -> int:
 
     project = await ctx.store.projects.get(args.name)
     text = await build_context(ctx.store, project, now=ctx.clock.now())
+    text = printable(text)  # the context quotes handoffs and files the agent wrote
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 

@@ -32,7 +32,9 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to their widest cell; the last column is never padded."""
+    """Columns padded to their widest cell; the last column is never padded. Cells may hold
+    what an agent wrote (a handoff's first line, a question): printed as plain text."""
+    rows = [[text.printable(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):

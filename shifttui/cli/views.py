@@ -7,6 +7,7 @@ from typing import Any
 
 from shifttui.base.models import Handoff, Policy, Project, Shift, ShiftEvent, handoff_sections
 from shifttui.base.policy_meta import describe
+from shifttui.base.text import printable
 from shifttui.cli import fmt
 from shifttui.store import Store
 
@@ -143,12 +144,12 @@ def handoff_markdown(handoff: Handoff, project_name: str, shift: Shift | None) -
         r = shift.test_result
         verdict = "passed" if r.passed else ("timed out" if r.timed_out else "failed")
         lines += ["", "## Tests", "", f"`{r.command}` {verdict} (exit {r.exit_code})"]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # the agent wrote most of it
 
 
 def event_line(event: ShiftEvent) -> str:
     # One event, one line, whatever the summary holds: `grep` and `tail` rely on it.
-    summary = " ↵ ".join(event.summary.splitlines())
+    summary = " ↵ ".join(printable(event.summary).splitlines())
     return f"{fmt.clock_time(event.ts)}  {event.kind.value:<11}  {summary}"
 
 

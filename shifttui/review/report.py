@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from shifttui.base.errors import InvalidInput
 from shifttui.base.models import Project, Shift, ShiftStatus
 from shifttui.base.states import Decision, DecisionOutcome
-from shifttui.base.text import duration, first_line, money
+from shifttui.base.text import duration, first_line, money, printable
 from shifttui.review.inbox import unreviewed_count
 from shifttui.store import Store
 
@@ -68,7 +68,8 @@ async def day_report(
     lines += _failures(shifts, decisions, names, hm)
     lines += _not_started(decisions, names, hm)
     lines += _paused(list(projects.values()))
-    return "\n".join(lines).rstrip("\n") + "\n"
+    # Handoffs and errors are the agent's words: a report printed to a terminal shows them.
+    return printable("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _totals(shifts: list[Shift], budget: float | None, unreviewed: int) -> list[str]:

@@ -110,7 +110,7 @@ def tests_cell(shift: Shift) -> str:
 def event_line(event: ShiftEvent) -> Text:
     """One compact, coloured line of the live log."""
     prefix, style = _KIND_PREFIX.get(event.kind, (" ", ""))
-    summary = " ".join(event.summary.split())
+    summary = " ".join(text.printable(event.summary).split())
     if len(summary) > _LINE_MAX:
         summary = summary[: _LINE_MAX - 1] + "…"
     line = Text()
@@ -142,4 +142,4 @@ def handoff_markdown(handoff: Handoff) -> str:
         elif value:
             bullets = "\n".join(f"- {section.item(item)}" for item in value)
             parts.append(f"## {section.title}\n\n{bullets}\n")
-    return "\n".join(parts)
+    return text.printable("\n".join(parts))
