@@ -21,7 +21,7 @@ from shifttui.scheduling import cron
 from shifttui.scheduling.cron import local_tz
 
 __all__ = ["STATUS_GLYPH", "STATUS_STYLE", "ago", "duration", "event_line", "first_line",
-           "handoff_markdown", "local_time", "money", "next_fires", "shift_outcome",
+           "handoff_markdown", "kind_glyph", "local_time", "money", "next_fires", "shift_outcome",
            "skipped_line", "tests_cell", "tokens"]
 
 STATUS_GLYPH = {
@@ -58,6 +58,11 @@ _KIND_PREFIX: dict[EventKind, tuple[str, str]] = {
 }
 
 _LINE_MAX = 400
+
+
+def kind_glyph(kind: EventKind) -> tuple[str, str]:
+    """(glyph, style) of an event kind in the logs."""
+    return _KIND_PREFIX.get(kind, (" ", ""))
 
 
 def duration(seconds: float | None) -> str:

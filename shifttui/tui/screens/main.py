@@ -52,6 +52,7 @@ class MainScreen(ProjectActions):
         *PROJECT_BINDINGS,
         Binding("enter", "open_detail", "Detail", id="detail", show=False),
         Binding("x", "close_pane", "Close pane", id="close_pane", show=False),
+        Binding("slash", "search_log", "Search log", id="search_log", show=False),
     ]
 
     def __init__(self) -> None:
@@ -232,11 +233,34 @@ class MainScreen(ProjectActions):
     def action_open_detail(self) -> None:
         from shifttui.tui.screens.detail import ProjectDetailScreen
 
+        shown = self._shown_pane()
+        if shown is not None and shown.log_widget.has_focus:
+            self._open_log(shown.shift.id)  # Enter in a live log: drill down into its events
+            return
         pid = self.current_project_id()
         if pid is not None:
             self.app.push_screen(ProjectDetailScreen(pid))
 
     # -- live panes ---------------------------------------------------------------------------
+
+    def _shown_pane(self) -> ShiftPane | None:
+        active = self.query_one("#live", TabbedContent).active_pane
+        if active is None or not active.query(ShiftPane):
+            return None
+        return active.query_one(ShiftPane)
+
+    def _open_log(self, shift_id: str, *, search: bool = False) -> None:
+        from shifttui.tui.screens.shift_log import ShiftLogScreen
+
+        self.app.push_screen(ShiftLogScreen(shift_id, tab="events", search=search))
+
+    def action_search_log(self) -> None:
+        shown = self._shown_pane()
+        if shown is None:
+            self.notify("No shift log is shown: start a shift (s) or open one from the "
+                        "project's detail (Enter).", severity="warning")
+            return
+        self._open_log(shown.shift.id, search=True)
 
     @work(group="restore", exit_on_error=False)
     async def _restore_panes(self) -> None:

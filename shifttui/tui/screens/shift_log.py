@@ -1,47 +1,105 @@
-"""One shift's log (scrollback from the database, live if it runs) and its handoff."""
+"""One shift: its live log (scrollback from the database), its events to browse and search, its
+handoff and the output of its checks."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Markdown, TabbedContent, TabPane
+from textual.widgets import Footer, Label, Markdown, Static, TabbedContent, TabPane
 
 from shifttui.base.bus import ShiftEnded, ShiftProgress
-from shifttui.base.models import ShiftStatus
-from shifttui.tui.format import STATUS_GLYPH, handoff_markdown, local_time, shift_outcome
+from shifttui.base.models import Shift, ShiftStatus, TestResult
+from shifttui.base.text import printable
+from shifttui.tui.format import (
+    STATUS_GLYPH,
+    duration,
+    handoff_markdown,
+    local_time,
+    shift_outcome,
+)
 from shifttui.tui.messages import CoreEvent
+from shifttui.tui.screens.event_view import EventModal
 from shifttui.tui.services import services
+from shifttui.tui.widgets.event_browser import EventBrowser
 from shifttui.tui.widgets.shift_pane import ShiftPane
+
+TABS = ("log", "events", "handoff", "checks")
+
+
+def checks_text(shift: Shift) -> Text:
+    """Each check's command, verdict and the stored tail of its output."""
+    # lint_result arrives with the checks work (issue 18); older rows have none.
+    results: list[tuple[str, TestResult]] = [
+        (name, result) for name, result in (("tests", shift.test_result),
+                                            ("lint", getattr(shift, "lint_result", None)))
+        if isinstance(result, TestResult)
+    ]
+    if not results:
+        return Text("No checks ran for this shift (the policy's test_command runs after each "
+                    "shift when set).", style="dim")
+    out = Text()
+    for name, r in results:
+        verdict, style = ("timed out", "bold red") if r.timed_out else (
+            ("passed", "bold green") if r.passed else ("FAILED", "bold red"))
+        if out:
+            out.append("\n\n")
+        out.append(f"{name}: ", style="bold")
+        out.append(r.command)
+        out.append("  ")
+        out.append(verdict, style=style)
+        code = "" if r.exit_code is None else f"exit {r.exit_code}, "
+        out.append(f"  ({code}{duration(r.duration_s)})\n", style="dim")
+        tail = printable(r.output_tail.rstrip()) or "(no output)"
+        out.append(tail)
+    return out
 
 
 class ShiftLogScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="shift_log.back"),
         Binding("l", "tab('log')", "Log", id="shift_log.log"),
+        Binding("v", "tab('events')", "Events", id="shift_log.events"),
         Binding("h", "tab('handoff')", "Handoff", id="shift_log.handoff"),
+        Binding("o", "tab('checks')", "Checks", id="shift_log.checks"),
+        Binding("slash", "search", "Search", id="shift_log.search", show=False),
     ]
 
-    def __init__(self, shift_id: str) -> None:
+    def __init__(self, shift_id: str, *, tab: str = "log", search: bool = False) -> None:
         super().__init__()
         self.shift_id = shift_id
         self.pane: ShiftPane | None = None
+        self._initial = tab if tab in TABS else "log"
+        self._search_first = search
 
     def compose(self) -> ComposeResult:
         yield Label(self.shift_id, id="log-title", classes="screen-title")
-        with TabbedContent(id="log-tabs", initial="log"):
+        with TabbedContent(id="log-tabs", initial=self._initial):
             with TabPane("Log", id="log"):
                 pass
+            with TabPane("Events", id="events"):
+                yield EventBrowser(self.shift_id, id="browser")
             with TabPane("Handoff", id="handoff"), VerticalScroll():
                 yield Markdown("", id="log-handoff")
+            with TabPane("Checks", id="checks"), VerticalScroll():
+                yield Static("", id="log-checks")
         yield Footer()
+
+    @property
+    def browser(self) -> EventBrowser:
+        return self.query_one(EventBrowser)
 
     def on_mount(self) -> None:
         self._load()
+        if self._initial == "events":
+            self.browser.table.focus()
+        if self._search_first:
+            self.action_search()
 
     @work(exclusive=True, group="shift_log", exit_on_error=False)
     async def _load(self) -> None:
@@ -59,7 +117,8 @@ class ShiftLogScreen(Screen[None]):
                 max_duration_s=(shift.deadline - shift.started_at).total_seconds(),
             )
             await self.query_one("#log", TabPane).mount(self.pane)
-            self.pane.log_widget.focus()
+            if self._initial == "log" and not self._search_first:
+                self.pane.log_widget.focus()
         if shift.status is not ShiftStatus.RUNNING:
             self.pane.mark_ended(shift, handoff)
         if handoff is not None:
@@ -68,6 +127,7 @@ class ShiftLogScreen(Screen[None]):
             why = f": {shift.error}" if shift.error else ""
             text = f"No handoff: the shift is {shift.status.value}{why}."
         await self.query_one("#log-handoff", Markdown).update(text)
+        self.query_one("#log-checks", Static).update(checks_text(shift))
 
     def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
@@ -80,8 +140,26 @@ class ShiftLogScreen(Screen[None]):
             self.pane.mark_ended(event.shift, event.handoff)
             self._load()
 
+    @on(EventBrowser.Open)
+    def _open_event(self, message: EventBrowser.Open) -> None:
+        self.app.push_screen(EventModal(message.event))
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter in the live log drills down: to the browser, its cursor on the newest event."""
+        if event.key == "enter" and self.pane is not None and self.pane.log_widget.has_focus:
+            event.stop()
+            self.action_tab("events")
+
     def action_tab(self, tab: str) -> None:
         self.query_one("#log-tabs", TabbedContent).active = tab
+        if tab == "events":
+            self.browser.table.focus()
+        elif tab == "log" and self.pane is not None:
+            self.pane.log_widget.focus()
+
+    def action_search(self) -> None:
+        self.action_tab("events")
+        self.browser.action_search()
 
     def action_close(self) -> None:
         self.dismiss(None)
