@@ -37,6 +37,10 @@ TICK_S = 1.0
 # The lease and the day's spending are read this often for the header (another process may
 # take the lease or spend at any time).
 SCHEDULER_REFRESH_S = 2.0
+# An ended shift's tab stays this long (its last lines and outcome), and at most this many do;
+# x closes one at once.
+ENDED_TAB_KEEP_S = 15 * 60.0
+MAX_ENDED_TABS = 3
 COLUMNS = [
     ("st", " "), ("name", "Project"), ("schedule", "Schedule"), ("limits", "Limits"),
     ("last", "Last shift"), ("fails", "Fails"), ("paused", "Paused"),
@@ -65,6 +69,8 @@ class MainScreen(ProjectActions):
         self._schedule_cells: dict[str, str] = {}
         self.unreviewed: int | None = None
         self._select: str | None = None  # a project to select once a reload shows it
+        self._tab_names: dict[str, str] = {}  # shift id -> its tab's label after the glyph
+        self._ended: dict[str, datetime] = {}  # ended shifts whose tabs are open -> when
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -208,10 +214,13 @@ class MainScreen(ProjectActions):
 
     @on(DataTable.RowHighlighted, "#projects")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The selected project's pane is the one shown: its running shift, else its newest
+        # ended one still open.
         pid = self.current_project_id()
-        for pane in self.query(ShiftPane):
-            if pane.shift.project_id == pid and pane.ended_note is None:
-                self.query_one("#live", TabbedContent).active = pane_id(pane.shift.id)
+        mine = [p for p in self.query(ShiftPane) if p.shift.project_id == pid]
+        if mine:
+            best = max(mine, key=lambda p: (p.ended_note is None, p.shift.started_at))
+            self.query_one("#live", TabbedContent).active = pane_id(best.shift.id)
 
     @on(TabbedContent.TabActivated, "#live")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -295,7 +304,11 @@ class MainScreen(ProjectActions):
             budget_usd=project.policy.max_budget_usd,
             max_duration_s=(shift.deadline - shift.started_at).total_seconds(),
         )
-        await live.add_pane(TabPane(f"▶ {project.name}", pane, id=pane_id(shift.id)))
+        # Project and start time: two shifts of one project stay apart, a glyph says how each
+        # stands.
+        self._tab_names[shift.id] = f"{project.name} {shift.started_at.astimezone():%H:%M}"
+        await live.add_pane(TabPane(f"▶ {self._tab_names[shift.id]}", pane,
+                                    id=pane_id(shift.id)))
         live.active = pane_id(shift.id)
         return pane
 
@@ -303,10 +316,32 @@ class MainScreen(ProjectActions):
         found = self.query(f"#{pane_id(shift_id)} ShiftPane")
         return found.first(ShiftPane) if found else None
 
-    def _tick(self) -> None:
+    async def _tick(self) -> None:
         for pane in self.query(ShiftPane):
             pane.tick()
         self._tick_schedules()
+        if self._ended:
+            await self._prune_tabs()
+
+    async def _prune_tabs(self) -> None:
+        """Ended shifts' tabs go ENDED_TAB_KEEP_S after their end, and beyond the newest
+        MAX_ENDED_TABS at once: a night of shifts must not leave a tab each."""
+        now = services(self).clock.now()
+        newest_first = sorted(self._ended, key=lambda sid: self._ended[sid], reverse=True)
+        for i, shift_id in enumerate(newest_first):
+            age = (now - self._ended[shift_id]).total_seconds()
+            if i >= MAX_ENDED_TABS or age >= ENDED_TAB_KEEP_S:
+                await self._remove_pane(shift_id)
+
+    async def _remove_pane(self, shift_id: str) -> None:
+        self._ended.pop(shift_id, None)
+        self._tab_names.pop(shift_id, None)
+        live = self.query_one("#live", TabbedContent)
+        if live.query(f"#{pane_id(shift_id)}"):
+            await live.remove_pane(pane_id(shift_id))
+        if not live.query(ShiftPane) and not live.query("#no-shift"):
+            await live.add_pane(TabPane("Live", Static(
+                "No shift is running. Press s to start one.", id="empty-live"), id="no-shift"))
 
     def _tick_schedules(self) -> None:
         """The "next in" countdown, cell by cell: clearing the table each second would reset
@@ -340,7 +375,9 @@ class MainScreen(ProjectActions):
                 glyph = STATUS_GLYPH[event.shift.status]
                 live = self.query_one("#live", TabbedContent)
                 tab = live.get_tab(pane_id(event.shift.id))
-                tab.label = Text(f"{glyph} {tab.label.plain[2:]}")
+                tab.label = Text(f"{glyph} {self._tab_names.get(event.shift.id, '')}")
+                self._ended[event.shift.id] = services(self).clock.now()
+                await self._prune_tabs()
             self.questions = {
                 k: q for k, q in self.questions.items() if q.shift_id != event.shift.id
             }
@@ -363,7 +400,4 @@ class MainScreen(ProjectActions):
             self.notify("This shift is still running: abandon (a) or force-complete (f) it.",
                         severity="warning")
             return
-        await live.remove_pane(active.id or "")
-        if not live.query(ShiftPane):
-            await live.add_pane(TabPane("Live", Static(
-                "No shift is running. Press s to start one.", id="empty-live"), id="no-shift"))
+        await self._remove_pane(pane.shift.id)
