@@ -13,6 +13,9 @@ from typing import Literal
 from shifttui.base.models import Handoff, HandoffInput, Shift, ShiftEvent
 from shifttui.base.states import RunPhase
 
+PROJECTION_MIN_S = 60.0
+PROJECTION_MIN_TURNS = 3
+
 
 @dataclass(frozen=True)
 class ShiftStats:
@@ -31,10 +34,13 @@ class ShiftStats:
     phase: RunPhase = RunPhase.WORKING
 
     @property
-    def projected_cost_usd(self) -> float:
-        """At this burn rate, the cost when the deadline is reached."""
-        if self.elapsed_s < 1:
-            return self.cost_usd
+    def projected_cost_usd(self) -> float | None:
+        """At this burn rate, the cost when the deadline is reached; None until there is enough
+        to go on (a minute and three priced turns): one second in, the first turn's cost
+        projected "$18.57 at the deadline"."""
+        if (self.elapsed_s < PROJECTION_MIN_S or self.num_turns < PROJECTION_MIN_TURNS
+                or self.cost_usd <= 0):
+            return None
         return self.cost_usd / self.elapsed_s * self.max_duration_s
 
 

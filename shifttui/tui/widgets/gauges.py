@@ -42,11 +42,10 @@ def gauge_text(stats: ShiftStats, *, ended: str | None = None) -> Text:
         text.append(ended, style="bold")
         return text
     projected = stats.projected_cost_usd
-    over = projected > stats.budget_usd
-    text.append("at this rate: ", style="bold")
-    text.append(
-        f"{money(projected)} at the deadline", style="bold red" if over else ""
-    )
+    if projected is not None:
+        text.append("at this rate: ", style="bold")
+        over = projected > stats.budget_usd
+        text.append(f"{money(projected)} at the deadline", style="bold red" if over else "")
     if stats.phase is not RunPhase.WORKING:
         text.append(f"  [{stats.phase.replace('_', ' ')}]", style="bold yellow")
     return text
