@@ -219,6 +219,12 @@ class Supervisor:
                               handoff=handoff, editor=editor))
         return await self.wait(shift_id)
 
+    def cut_wrap_up(self, shift_id: str) -> bool:
+        """A force-complete's "stop now": stop waiting for the agent's handoff. False when
+        no wrap-up of this process is under way (another process runs the shift)."""
+        run = self._runs.get(shift_id)
+        return run is not None and run.cut_wrap_up()
+
     # ------------------------------------------------------------------ questions
     async def _handle_request(self, request: OperatorRequest) -> Shift:
         """A request from another shifttui process for a shift this one runs."""

@@ -19,7 +19,12 @@ from shifttui.scheduling.budget import daily_budget_state
 from shifttui.tui.messages import ProjectsChanged
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
 from shifttui.tui.screens.handoff_view import HandoffScreen
-from shifttui.tui.screens.modals import ConfirmModal, MarkdownModal, TextPromptModal, WaitModal
+from shifttui.tui.screens.modals import (
+    ConfirmModal,
+    CountdownModal,
+    MarkdownModal,
+    TextPromptModal,
+)
 from shifttui.tui.screens.policy_form import PolicyFormModal
 from shifttui.tui.screens.project_form import AddProjectModal
 from shifttui.tui.services import services
@@ -144,10 +149,26 @@ class ProjectActions(Screen[Any]):
             return
         project, shift = found
         grace = project.policy.wrap_up_seconds
-        wait = WaitModal(
+        yes = await self.app.push_screen_wait(ConfirmModal(
+            f"Force-complete the shift on {project.name}?",
+            f"The agent is interrupted and asked to call complete_shift now; it gets {grace} s "
+            "(wrap_up_seconds). If it does not deliver, you edit a handoff drafted from its log.",
+            yes="Force-complete", no="Keep running",
+        ))
+        if not yes:
+            return
+        supervisor = services(self).supervisor
+
+        def stop_now() -> None:
+            if not supervisor.cut_wrap_up(shift.id):
+                self.notify("This shift runs in another shifttui process (a daemon): it stores "
+                            "the auto-draft when the grace ends.", severity="warning")
+
+        wait = CountdownModal(
             f"Wrapping up {project.name}",
-            f"Asked the agent to call complete_shift now; waiting up to {grace} s.\n"
-            "If it does not deliver, you will edit an auto-drafted handoff.",
+            "Asked the agent to call complete_shift now. Stop now skips the rest of the wait "
+            "and opens the handoff editor with the auto-draft.",
+            seconds=grace, stop_now=stop_now,
         )
         self.app.push_screen(wait)
 
@@ -163,7 +184,7 @@ class ProjectActions(Screen[Any]):
             return await future
 
         try:
-            ended = await services(self).supervisor.force_complete(shift.id, editor=editor)
+            ended = await supervisor.force_complete(shift.id, editor=editor)
         finally:
             if wait.is_attached and self.app.screen is wait:
                 wait.dismiss(None)

@@ -15,7 +15,12 @@ from shifttui.system.procs import pid_alive
 from shifttui.system.seams import dependency_version
 from shifttui.tui.format import money, tokens
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
-from shifttui.tui.screens.modals import ConfirmModal, TextPromptModal, WaitModal
+from shifttui.tui.screens.modals import (
+    ConfirmModal,
+    CountdownModal,
+    TextPromptModal,
+    WaitModal,
+)
 from shifttui.tui.widgets.gauges import Gauges
 from shifttui.tui.widgets.shift_pane import ShiftPane
 
@@ -71,6 +76,43 @@ async def test_start_streams_into_a_pane_then_abandon_asks_a_reason(
 
 
 @pytest.mark.timeout(40)
+async def test_force_complete_asks_first_counts_down_and_stop_now_skips_the_grace(
+    home: Home, fake_cli: Path, tmp_path: Path
+) -> None:
+    await add_fake_project(home, tmp_path, "stubborn", "slow_stubborn", wrap_up_seconds=600,
+                           env={"SHIFTTUI_FAKE_DELAY": "0.1"}, max_budget_usd=100)
+    app = live_app(home, fake_cli)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await main_screen(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.query(ShiftPane), what="a live pane")
+        pane = screen.query_one(ShiftPane)
+        await until(pilot, lambda: pane.lines_written >= 2, what="streamed lines")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(top(pilot), ConfirmModal), what="the question")
+        await pilot.press("n")  # declined: nothing happens to the shift
+        await pilot.pause()
+        assert pane.ended_note is None and not isinstance(top(pilot), ConfirmModal)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(top(pilot), ConfirmModal), what="the question")
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(top(pilot), CountdownModal)
+                    and bool(top(pilot).query("#countdown")), what="the countdown")
+        countdown = str(top(pilot).query_one("#countdown").render())
+        assert countdown.startswith(("10m00s left", "9m5")), countdown
+        await pilot.press("enter")  # Stop now: the 10 minutes are not waited
+        await until(pilot, lambda: isinstance(top(pilot), HandoffEditorModal)
+                    and bool(top(pilot).query("#f-summary")), within=15,
+                    what="the handoff editor")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: pane.ended_note is not None, what="the pane to end")
+        shift_id = pane.shift.id
+    shift, handoff = await _final(home, shift_id)
+    assert shift.status is ShiftStatus.COMPLETED and shift.forced
+    assert handoff is not None and handoff.author is Author.OPERATOR
+
+
+@pytest.mark.timeout(40)
 async def test_force_complete_waits_then_edits_the_auto_draft(
     home: Home, fake_cli: Path, tmp_path: Path
 ) -> None:
@@ -84,6 +126,8 @@ async def test_force_complete_waits_then_edits_the_auto_draft(
         pane = screen.query_one(ShiftPane)
         await until(pilot, lambda: pane.lines_written >= 2, what="streamed lines")
         await pilot.press("f")
+        await until(pilot, lambda: isinstance(top(pilot), ConfirmModal), what="the question")
+        await pilot.press("y")
         await until(pilot, lambda: isinstance(top(pilot), WaitModal | HandoffEditorModal),
                     what="the wrap-up wait")
         # Pushed is not yet composed: wait for its fields as well.

@@ -67,6 +67,8 @@ class Stop:
     reason: str
     handoff: HandoffInput | None = None
     editor: DraftEditor | None = None
+    # The operator stopped waiting for the agent's handoff ("stop now" during a wrap-up).
+    cut_short: bool = False
 
     @property
     def hard(self) -> bool:

@@ -212,6 +212,14 @@ class ShiftRun:
             self.prompt.cancel()
         self._spawn(self._interrupt())
 
+    def cut_wrap_up(self) -> bool:
+        """Stop waiting for the handoff of a wrap-up under way: the editor or the draft now."""
+        if self.stop is None or self.stop.hard:
+            return False
+        self.stop.cut_short = True
+        self._queue.put_nowait(_WAKE)
+        return True
+
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         # Held until done: the loop keeps only weak references to tasks.
         task = self._loop.create_task(coro)
@@ -329,12 +337,12 @@ class ShiftRun:
         self.phase = RunPhase.WRAPPING_UP
         self.publish_progress(force=True)
         grace = float(self.project.policy.wrap_up_seconds)
-        if grace > 0:
+        if grace > 0 and not stop.cut_short:
             self._stopping_since = None
             why = " (the operator asked to finish now)" if stop.kind is StopKind.FORCE else ""
             await self._send(WRAP_UP.format(why=why))
             until = self._loop.time() + grace
-            while self.handoff is None and self._loop.time() < until:
+            while self.handoff is None and self._loop.time() < until and not stop.cut_short:
                 turn = await self._turn(until=until)
                 if self.stop is not stop and self.stop is not None and self.stop.hard:
                     return self._hard_ending()
@@ -396,6 +404,8 @@ class ShiftRun:
                     continue
                 return _Turn(timed_out=True)
             if item is _WAKE:
+                if self.stop is not None and self.stop.cut_short:
+                    return _Turn(timed_out=True)
                 continue
             if item is _EOF:
                 return _Turn(eof=True)

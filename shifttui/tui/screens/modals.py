@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -113,6 +115,55 @@ class WaitModal(ModalScreen[None]):
 
     def action_hide(self) -> None:
         self.dismiss(None)
+
+
+class CountdownModal(WaitModal):
+    """A wait with a visible end (force-complete's grace) and a button that stops waiting now.
+
+    The countdown is shown from the monotonic clock: it only tells the operator how long is
+    left; the core decides when the grace ends."""
+
+    def __init__(self, title: str, message: str, *, seconds: float,
+                 stop_now: Callable[[], None], stop_label: str = "Stop now") -> None:
+        super().__init__(title, message)
+        self._seconds = seconds
+        self._stop_now = stop_now
+        self._stop_label = stop_label
+        self._started = time.monotonic()
+        self.stopped = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static(self._message, id="wait-body", classes="dialog-body")
+            yield Static(self.countdown_text(self._seconds), id="countdown")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self._stop_label} (enter)", variant="warning", id="stop-now",
+                             compact=True)
+                yield Button("Hide (esc)", id="hide", compact=True)
+
+    @staticmethod
+    def countdown_text(left: float) -> str:
+        left = max(0, int(left + 0.999))
+        return f"{left // 60}m{left % 60:02d}s left for the agent's handoff" if left else (
+            "the grace is over: the handoff editor opens")
+
+    def on_mount(self) -> None:
+        self.query_one("#stop-now", Button).focus()
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        left = self._seconds - (time.monotonic() - self._started)
+        self.query_one("#countdown", Static).update(self.countdown_text(left))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "stop-now":
+            if not self.stopped:
+                self.stopped = True
+                event.button.disabled = True
+                self._stop_now()
+        else:
+            self.dismiss(None)
 
 
 class MarkdownModal(ModalScreen[None]):
