@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
+import sqlite3
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 from pydantic import ValidationError
 
 from shifttui.base.errors import ShiftTuiError
-from shifttui.base.text import printable
 from shifttui.base.models import first_error
+from shifttui.base.text import printable
 from shifttui.cli import (
     commands_app,
     commands_control,
@@ -82,10 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shifttui.cli.commands_app import run_app
 
         func = run_app
+    sys.unraisablehook = _quiet_finalisers(sys.unraisablehook)
     try:
         return int(asyncio.run(_run(func, args)))
     except ShiftTuiError as exc:
         return _fail(str(exc))
+    except sqlite3.Error as exc:
+        # The store turns SQLite's errors into sentences naming the file; this is the net
+        # under it, so no traceback reaches the user whatever path raised.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(f"database error: {exc}")
     except ValidationError as exc:
         if os.environ.get(DEBUG_ENV):
             raise
@@ -104,6 +116,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _quiet_finalisers(
+    previous: Callable[[UnraisableHookArgs], object],
+) -> Callable[[UnraisableHookArgs], object]:
+    """asyncio's transports close themselves in __del__; one collected after its loop closed
+    (a CLI killed while it started) printed 'Exception ignored in … Event loop is closed' with
+    a traceback after shifttui's own last line. Those go to the log; anything else as before."""
+
+    def hook(unraisable: UnraisableHookArgs) -> object:
+        origin = getattr(unraisable.object, "__qualname__", "") or ""
+        module = getattr(unraisable.object, "__module__", "") or ""
+        if module.startswith("asyncio.") and origin.endswith("__del__") \
+                and not os.environ.get(DEBUG_ENV):
+            logging.getLogger(__name__).debug("ignored in %s: %r", origin,
+                                              unraisable.exc_value)
+            return None
+        return previous(unraisable)
+
+    return hook
 
 
 def _fail(message: str) -> int:

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shifttui.store.control import Control
-from shifttui.store.db import Database
+from shifttui.store.db import BUSY_TIMEOUT_S, Database
 from shifttui.store.events import Events
 from shifttui.store.handoffs import FeedbackStore, Handoffs
 from shifttui.store.migrations import SCHEMA_VERSION
@@ -35,12 +35,18 @@ class Store:
     @classmethod
     async def open(
         cls, path: Path, *, now: datetime | None = None, recover: bool = True,
-        migrate_to: int = SCHEMA_VERSION,
+        migrate_to: int = SCHEMA_VERSION, busy_timeout_s: float = BUSY_TIMEOUT_S,
     ) -> Store:
         """Open (creating or upgrading) the database; recover shifts of dead owners."""
-        store = cls(await Database.open(path, migrate_to=migrate_to))
+        store = cls(await Database.open(path, migrate_to=migrate_to,
+                                        busy_timeout_s=busy_timeout_s))
         if recover and now is not None:
-            store.recovered = await store.recover(now)
+            try:
+                store.recovered = await store.recover(now)
+            except BaseException:
+                # Unclosed, aiosqlite's thread kept the process alive after the error was said.
+                await store.close()
+                raise
         return store
 
     async def recover(self, now: datetime) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
+import shlex
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -19,6 +21,81 @@ from shifttui.base.errors import DatabaseError
 from shifttui.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# How long a statement waits for another process's lock before SQLITE_BUSY. Every command that
+# meets a locked database gives up (one line, exit 2) within this.
+BUSY_TIMEOUT_S = 10.0
+
+
+class Fault(enum.Enum):
+    """What is wrong with the database file, from SQLite's primary result code."""
+
+    BUSY = "busy"  # locked by another connection: waiting may cure it
+    FULL = "full"
+    READ_ONLY = "read_only"
+    IO = "io"
+    DAMAGED = "damaged"
+    CANNOT_OPEN = "cannot_open"
+    OTHER = "other"
+
+
+_FAULT_OF_CODE = {5: Fault.BUSY, 6: Fault.BUSY, 13: Fault.FULL, 8: Fault.READ_ONLY,
+                  3: Fault.READ_ONLY, 10: Fault.IO, 11: Fault.DAMAGED, 26: Fault.DAMAGED,
+                  14: Fault.CANNOT_OPEN}
+
+
+class StorageFault(DatabaseError):
+    """The database file cannot be used as it is: one sentence naming the cause and the file."""
+
+    def __init__(self, message: str, fault: Fault) -> None:
+        super().__init__(message)
+        self.fault = fault
+
+    @property
+    def transient(self) -> bool:
+        """Waiting may cure it (another process holds the lock); a full, read-only or damaged
+        file needs the user."""
+        return self.fault is Fault.BUSY
+
+
+def fault_of(exc: sqlite3.Error) -> Fault:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _FAULT_OF_CODE:
+        return _FAULT_OF_CODE[code & 0xFF]
+    text = str(exc).lower()  # (an error raised by the sqlite3 module itself has no code)
+    for words, fault in (("locked", Fault.BUSY), ("busy", Fault.BUSY), ("full", Fault.FULL),
+                         ("readonly", Fault.READ_ONLY), ("malformed", Fault.DAMAGED),
+                         ("not a database", Fault.DAMAGED), ("i/o", Fault.IO)):
+        if words in text:
+            return fault
+    return Fault.OTHER
+
+
+def storage_fault(exc: sqlite3.Error, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S
+                  ) -> StorageFault:
+    """The one sentence a user reads for a SQLite error on `path`."""
+    fault = fault_of(exc)
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if fault is Fault.BUSY:
+        text = (f"the database {path} is locked by another process ({detail}; waited "
+                f"{busy_timeout_s:g} s); try again when it is done")
+    elif fault is Fault.FULL:
+        text = f"the disk holding the database {path} is full ({detail}); free some space"
+    elif fault is Fault.READ_ONLY:
+        text = (f"the database {path} is read-only ({detail}); make the file and its directory "
+                "writable")
+    elif fault is Fault.IO:
+        text = f"cannot read or write the database {path} ({detail}); check the disk"
+    elif fault is Fault.DAMAGED:
+        quoted, recovered = shlex.quote(str(path)), shlex.quote(f"{path}.recovered")
+        text = (f"the database {path} is damaged ({detail}); nothing was changed: recover it "
+                f"with `sqlite3 {quoted} .recover | sqlite3 {recovered}`, keep the damaged "
+                f"file, and move {path.name}.recovered into its place")
+    elif fault is Fault.CANNOT_OPEN:
+        text = f"cannot open the database {path} ({detail})"
+    else:
+        text = f"database {path}: {detail}"
+    return StorageFault(text, fault)
 
 
 # (the second, its text): one tuple, replaced whole, so a reader in another thread never pairs
@@ -68,32 +145,39 @@ def loads(text: str | bytes) -> Any:
 class Database:
     """One aiosqlite connection; writes go through `write()` one at a time."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path,
+                 busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.conn = conn
         self.path = path
+        self.busy_timeout_s = busy_timeout_s
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, *, migrate_to: int = SCHEMA_VERSION) -> Database:
+    async def open(cls, path: Path, *, migrate_to: int = SCHEMA_VERSION,
+                   busy_timeout_s: float = BUSY_TIMEOUT_S) -> Database:
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
+            conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_s)
         except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot open database {path}: {exc}") from None
+            raise storage_fault(exc, path, busy_timeout_s) from None
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, path)
+        db = cls(conn, path, busy_timeout_s)
         try:
             await db._setup(migrate_to)
         except BaseException:
-            await conn.close()
+            # Closed on every failure: aiosqlite's thread would otherwise keep the process alive.
+            await db.close()
             raise
         return db
 
     async def _setup(self, migrate_to: int) -> None:
         try:
-            await self.conn.execute("PRAGMA busy_timeout = 10000")
+            await self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             version = await self.user_version()
         except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{self.path} is not a usable shifttui database: {exc}") from None
+            if fault_of(exc) in (Fault.DAMAGED, Fault.OTHER):
+                raise StorageFault(f"{self.path} is not a usable shifttui database: {exc}",
+                                   Fault.DAMAGED) from None
+            raise self.fault(exc) from None
         # Checked before switching to WAL, which rewrites the file header: a database of a
         # newer shifttui is left exactly as it was.
         if version > SCHEMA_VERSION:
@@ -106,7 +190,7 @@ class Database:
             await self.conn.execute("PRAGMA synchronous = NORMAL")
             await self.conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{self.path} is not a usable shifttui database: {exc}") from None
+            raise self.fault(exc) from None
         for number in range(version, migrate_to):
             async with self.write() as conn:
                 # Another process may have migrated since we read the version.
@@ -116,6 +200,9 @@ class Database:
                 await conn.executescript_in_tx(MIGRATIONS[number])
                 await conn.execute(f"PRAGMA user_version = {number + 1}")
 
+    def fault(self, exc: sqlite3.Error) -> StorageFault:
+        return storage_fault(exc, self.path, self.busy_timeout_s)
+
     async def user_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
@@ -123,23 +210,31 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[_Tx]:
-        """A write transaction (BEGIN IMMEDIATE … COMMIT), serialised within this process."""
+        """A write transaction (BEGIN IMMEDIATE … COMMIT), serialised within this process.
+        A SQLite error becomes a StorageFault (constraint violations stay what they are: the
+        repositories turn them into their own sentences)."""
         async with self._write_lock:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise DatabaseError(f"database {self.path} is not writable: {exc}") from None
+            except sqlite3.Error as exc:
+                raise self.fault(exc) from None
             tx = _Tx(self.conn)
             try:
                 yield tx
+            except sqlite3.IntegrityError:
+                await self._rollback()
+                raise
+            except sqlite3.Error as exc:
+                await self._rollback()
+                raise self.fault(exc) from None
             except BaseException:
                 await self._rollback()
                 raise
             try:
                 await self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 await self._rollback()
-                raise DatabaseError(f"cannot write to database {self.path}: {exc}") from None
+                raise self.fault(exc) from None
 
     async def _rollback(self) -> None:
         # SQLite may already have rolled back by itself (a full disk does that): a second
@@ -149,15 +244,24 @@ class Database:
                 await self.conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        try:
+            async with self.conn.execute(sql, tuple(params)) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.Error as exc:
+            raise self.fault(exc) from None
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        try:
+            async with self.conn.execute(sql, tuple(params)) as cur:
+                return await cur.fetchone()
+        except sqlite3.Error as exc:
+            raise self.fault(exc) from None
 
     async def close(self) -> None:
-        await self.conn.close()
+        """Close the connection; aiosqlite ends its (non-daemon) thread even when the close
+        itself fails, and a failed close has nothing left to tell the user."""
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            await self.conn.close()
 
 
 class _Tx:
