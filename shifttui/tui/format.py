@@ -21,7 +21,8 @@ from shifttui.scheduling import cron
 from shifttui.scheduling.cron import local_tz
 
 __all__ = ["STATUS_GLYPH", "STATUS_STYLE", "ago", "duration", "event_line", "first_line",
-           "handoff_markdown", "kind_glyph", "local_time", "money", "next_fires", "shift_outcome",
+           "handoff_markdown", "kind_glyph", "local_time", "money", "next_fires", "operator_words",
+           "shift_outcome",
            "skipped_line", "tests_cell", "tokens"]
 
 STATUS_GLYPH = {
@@ -124,9 +125,27 @@ def event_line(event: ShiftEvent) -> Text:
     if event.kind is EventKind.VIOLATION:
         line.append("blocked: ", style="bold red")
     elif event.kind is EventKind.OPERATOR:
-        line.append("operator: ", style="bold magenta")
+        summary = operator_words(summary)
     line.append(summary, style=style)
     return line
+
+
+# The runner's operator events as the person at the terminal reads them ("» operator: operator
+# answered: …" said it twice); the stored summary stays as it was.
+_OPERATOR_WORDS = [
+    ("operator answered: ", "you answered: "),
+    ("force: operator asked to finish now", "you asked the agent to finish now"),
+    ("force: ", "you asked the agent to finish now: "),
+    ("abandon: ", "you abandoned the shift: "),
+    ("shutdown: ", "shifttui is stopping, the shift can be resumed: "),
+]
+
+
+def operator_words(summary: str) -> str:
+    for prefix, words in _OPERATOR_WORDS:
+        if summary.startswith(prefix):
+            return words + summary[len(prefix):]
+    return summary
 
 
 def skipped_line(count: int) -> Text:

@@ -1,54 +1,58 @@
-"""Claude Code must not outlive shifttui, even when shifttui is killed with SIGKILL.
+"""Claude Code, and everything it starts, must not outlive its shift or shifttui.
 
 Found by experiment with the bundled CLI 2.1.330: when its parent dies mid-turn, the CLI's stdin
 closes but it keeps streaming the API response (and spending money) for as long as the turn lasts;
-it only dies on its next write to the dead pipe. Nothing in shifttui runs after a SIGKILL, so on
-Linux the CLI is started through a tiny launcher that asks the kernel to SIGKILL it when its parent
-dies (PR_SET_PDEATHSIG survives the exec) and then execs the real CLI under the same pid.
+it only dies on its next write to the dead pipe. And the tools it runs outlive it: a Bash tool's
+children, `nohup cmd &` and `(cmd &)` were re-parented to init when the CLI died, and kept
+running. So on Linux the CLI is started inside a process container (agent/reaper.py): a child
+subreaper that adopts every orphan below it, dies with shifttui (PR_SET_PDEATHSIG, even on
+SIGKILL) and then kills its whole subtree; the CLI is its child. The post-shift checks run in one
+too (`contained`). A cgroup would also hold the tree, but it needs a writable, delegated cgroup
+(root, or systemd's delegation) and nothing kills it when shifttui dies by SIGKILL: see the
+Faults section of docs/ARCHITECTURE.md for the choice and its cost.
 
-The launcher also starts a new session for the CLI (setsid), so a Ctrl-C at the terminal of
-`shifttui run` or `daemon`, which the terminal sends to its whole foreground process group, reaches
-shifttui only: shifttui then stops the agent itself, instead of the agent dying of the signal
-mid-write with a traceback among the shift's events.
+The container is also a session of its own (setsid), so a Ctrl-C at the terminal of `shifttui run`
+or `daemon`, which the terminal sends to its whole foreground process group, reaches shifttui only:
+shifttui then stops the agent itself, instead of the agent dying of the signal mid-write with a
+traceback among the shift's events.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shlex
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from shifttui.shifts.agent import reaper
+
 LAUNCHER_NAME = "claude-lifeline"
+REAPER_PATH = str(Path(reaper.__file__).resolve())
 
-# Through util-linux's setpriv the launcher costs ~2 ms per shift; the Python one below ~20 ms
-# (an interpreter start and ctypes), which was a tenth of a short shift's fixed cost.
-_SETPRIV_SCRIPT = '''#!/bin/sh
-# Written by shifttui: run Claude Code so that it dies with shifttui (PR_SET_PDEATHSIG), in a
-# session of its own (setsid: the terminal's Ctrl-C is for shifttui). The inner shell runs with the
-# signal armed; a parent of 1 means shifttui died before that.
-exec {setpriv} --pdeathsig KILL -- {setsid}/bin/sh -c '[ "$PPID" = 1 ] && exit 1; exec "$0" "$@"' \\
-    {real} "$@"
-'''
+# One /bin/sh exec (~1 ms) and the reaper's interpreter start (-I -S: no site-packages, ~20 ms).
+_LAUNCHER = """#!/bin/sh
+# Written by shifttui: run Claude Code in a process container that dies with shifttui (the
+# parent, $PPID) and takes everything the CLI started with it (shifttui/shifts/agent/reaper.py).
+exec {python} -I -S {reaper} "$PPID" -- {real} "$@"
+"""
 
-_SCRIPT = '''#!{python} -IS
-# Written by shifttui: run Claude Code so that it dies with shifttui (PR_SET_PDEATHSIG).
-import ctypes, os, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL (9 on Linux)
-except Exception:
-    pass
-try:
-    os.setsid()  # a session of its own: the terminal's Ctrl-C is for shifttui
-except OSError:
-    pass
-if os.getppid() == 1:
-    sys.exit(1)  # shifttui died before the line above took effect
-os.execv({real!r}, [{real!r}, *sys.argv[1:]])
-'''
+
+def contained(argv: list[str], parent: int | None = None) -> list[str]:
+    """`argv` run inside a process container owned by this process (Linux); elsewhere `argv`
+    unchanged. Stop it with SIGTERM: it kills everything below it and exits."""
+    if not sys.platform.startswith("linux"):
+        return argv
+    return [sys.executable, "-I", "-S", REAPER_PATH,
+            str(os.getpid() if parent is None else parent), "--", *argv]
+
+
+def is_container(pid: int) -> bool:
+    """Whether `pid` runs a process container (then SIGTERM is its clean stop)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return REAPER_PATH.encode() in f.read().split(b"\0")
+    except OSError:
+        return False
 
 
 def bundled_cli() -> str | None:
@@ -59,50 +63,17 @@ def bundled_cli() -> str | None:
     return str(path) if path.is_file() else None
 
 
-@functools.cache
-def setpriv_path() -> str | None:
-    """setpriv, when it can arm a parent-death signal on this machine (util-linux ≥ 2.33 and no
-    seccomp rule against prctl); else None. Tried once per process (~3 ms)."""
-    found = shutil.which("setpriv")
-    if found is None or not os.access("/bin/sh", os.X_OK):
-        return None
-    try:
-        probe = subprocess.run(
-            [found, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "exit 0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            timeout=5, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return os.path.abspath(found) if probe.returncode == 0 else None
-
-
-@functools.cache
-def setsid_path() -> str | None:
-    """util-linux's setsid (it execs in place when its caller leads no process group, as the
-    launcher never does), or None."""
-    found = shutil.which("setsid")
-    return os.path.abspath(found) if found else None
-
-
 def guarded_cli(cli_path: str | None, directory: Path) -> str | None:
-    """A launcher for `cli_path` (None: the bundled CLI) in `directory`; elsewhere than Linux, or
-    when there is no CLI to wrap, `cli_path` unchanged (the SDK then reports what is missing)."""
-    if not sys.platform.startswith("linux"):
+    """A launcher for `cli_path` (None: the bundled CLI) in `directory` that runs it in a
+    process container; elsewhere than Linux, or when there is no CLI to wrap, `cli_path`
+    unchanged (the SDK then reports what is missing)."""
+    if not sys.platform.startswith("linux") or not os.access("/bin/sh", os.X_OK):
         return cli_path
     real = cli_path or bundled_cli()
     if real is None:
         return cli_path
-    setpriv = setpriv_path()
-    if setpriv is not None:
-        # An absolute setpriv: the policy's env may set another PATH for the CLI.
-        setsid = setsid_path()
-        script = _SETPRIV_SCRIPT.format(setpriv=shlex.quote(setpriv), real=shlex.quote(real),
-                                        setsid=f"{shlex.quote(setsid)} -- " if setsid else "")
-    elif " " in sys.executable:
-        return cli_path  # (a shebang line cannot hold an interpreter path with a space)
-    else:
-        script = _SCRIPT.format(python=sys.executable, real=real)
+    script = _LAUNCHER.format(python=shlex.quote(sys.executable),
+                              reaper=shlex.quote(REAPER_PATH), real=shlex.quote(real))
     try:
         directory.mkdir(parents=True, exist_ok=True)
         launcher = directory / LAUNCHER_NAME

@@ -112,8 +112,9 @@ def _assistant(message: AssistantMessage) -> list[Normalized]:
 def _user(message: UserMessage) -> list[Normalized]:
     if isinstance(message.content, str):
         text = message.content
-        kind = EventKind.OPERATOR if "interrupted by user" in text else EventKind.INFO
-        return [(kind, one_line(text), {"type": "UserMessage", "text": text})]
+        if _INTERRUPTED in text:
+            return [(EventKind.OPERATOR, INTERRUPTED_WORDS, {"type": "UserMessage", "text": text})]
+        return [(EventKind.INFO, one_line(text), {"type": "UserMessage", "text": text})]
     out: list[Normalized] = []
     for block in message.content:
         if isinstance(block, ToolResultBlock):
@@ -127,13 +128,25 @@ def _user(message: UserMessage) -> list[Normalized]:
                 "content": block.content,
             }))
         elif isinstance(block, TextBlock):
-            kind = EventKind.OPERATOR if "interrupted by user" in block.text else EventKind.INFO
-            out.append((kind, one_line(block.text), {"text": block.text}))
+            if _INTERRUPTED in block.text:
+                out.append((EventKind.OPERATOR, INTERRUPTED_WORDS, {"text": block.text}))
+            else:
+                out.append((EventKind.INFO, one_line(block.text), {"text": block.text}))
     return out
+
+
+# Claude Code's words for a turn we interrupted (abandon, force-complete, the deadline): they
+# are not an error of the agent's, so the log says what happened in plain words.
+_INTERRUPTED = "interrupted by user"
+INTERRUPTED_WORDS = "shifttui interrupted the agent's turn"
 
 
 def _result_summary(message: ResultMessage) -> str:
     cost = f"${message.total_cost_usd:.4f}" if message.total_cost_usd is not None else "$?"
+    if message.terminal_reason in ("aborted_streaming", "aborted_tools") or any(
+            _INTERRUPTED in e.lower() for e in message.errors or []):
+        return (f"turn interrupted by shifttui — {message.num_turns} turns, {cost}, "
+                f"{message.duration_ms / 1000:.1f}s")
     status = "error" if message.is_error else "ok"
     extra = f" [{message.terminal_reason}]" if message.terminal_reason else ""
     errs = f": {one_line('; '.join(message.errors), 120)}" if message.errors else ""

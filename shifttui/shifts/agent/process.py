@@ -1,4 +1,7 @@
-"""The Claude Code process behind an SDK client: its pid, and closing it without orphans."""
+"""The Claude Code process behind an SDK client: its pid, and closing it without orphans.
+
+The pid the SDK started is the shift's process container (agent/lifeline.py, agent/reaper.py):
+a SIGTERM to it ends everything the agent started; a SIGKILL of its tree is the fallback."""
 
 from __future__ import annotations
 
@@ -6,17 +9,22 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import signal
 import sys
 
 import psutil
 from claude_agent_sdk import ClaudeSDKClient
 
+from shifttui.shifts.agent.lifeline import is_container
 from shifttui.shifts.agent.sdk_seam import CLI_PID, transport_pid
 from shifttui.system.procs import kill_tree, pid_alive
 
 SHIFT_ID_ENV = "SHIFTTUI_SHIFT_ID"
 
 DISCONNECT_GRACE_S = 0.7  # then the process tree is killed: a stop must take about a second
+# How long a container gets to kill its subtree after SIGTERM (it takes a few ms) before its tree
+# is SIGKILLed from here.
+CONTAINER_GRACE_S = 0.25
 
 
 def agent_pid(client: ClaudeSDKClient | None) -> int | None:
@@ -33,8 +41,8 @@ def agent_pid(client: ClaudeSDKClient | None) -> int | None:
 
 
 def _child_of_shift(shift_id: str) -> int | None:
-    # The SDK starts the CLI (through the lifeline launcher, which execs it under the same pid)
-    # as a child of this process, with SHIFTTUI_SHIFT_ID in its environment (agent/options.py).
+    # The SDK starts the CLI (through the lifeline launcher: its container, with the CLI below)
+    # as a child of this process, with SHIFT_ID_ENV in its environment (agent/options.py).
     for child in psutil.Process().children():
         try:
             if child.environ().get(SHIFT_ID_ENV) == shift_id:
@@ -68,15 +76,68 @@ def widen_output_pipe(pid: int | None) -> int | None:
         os.close(fd)
 
 
+def end_tree(pid: int) -> None:
+    """Synchronous (cancellation, interpreter exit): a container is told to stop and kills its
+    whole subtree, orphans included, even after we are gone; any other process's tree is
+    SIGKILLed. (A SIGKILL to a container first would hand its orphans to init.)"""
+    if is_container(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    else:
+        kill_tree(pid)
+
+
+async def stop_tree(pid: int) -> None:
+    """end_tree, then wait (briefly) for the end; what still lives is SIGKILLed."""
+    end_tree(pid)
+    if not await wait_exit(pid, CONTAINER_GRACE_S):
+        kill_tree(pid)
+
+
+async def wait_exit(pid: int, within: float) -> bool:
+    """Whether `pid` has ended within `within` seconds (a pidfd when the kernel has them;
+    else polled, as nothing else can be awaited on a process someone else started)."""
+    if not pid_alive(pid):
+        return True
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = -1
+    if fd >= 0:
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ended.done():
+                ended.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await asyncio.wait_for(ended, within)
+            return True
+        except TimeoutError:
+            return not pid_alive(pid)
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
+    deadline = asyncio.get_running_loop().time() + within
+    while pid_alive(pid):
+        if asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
 async def close_client(client: ClaudeSDKClient, pid: int | None) -> None:
-    """disconnect, and a kill of the process tree if it lingers (or if we are cancelled)."""
+    """disconnect, and a stop of the container if it lingers (or if we are cancelled); the
+    container ends with its CLI, taking the agent's background jobs with it."""
     disconnect = asyncio.ensure_future(client.disconnect())
     try:
         await asyncio.wait_for(asyncio.shield(disconnect), DISCONNECT_GRACE_S)
     except BaseException:
         if pid:
-            kill_tree(pid)
+            end_tree(pid)
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(disconnect, 5.0)
     if pid and pid_alive(pid):
-        kill_tree(pid)
+        await stop_tree(pid)

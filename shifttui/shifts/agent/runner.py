@@ -48,11 +48,15 @@ from shifttui.shifts.agent.guards import Guard
 from shifttui.shifts.agent.lifeline import guarded_cli
 from shifttui.shifts.agent.normalize import normalize, one_line
 from shifttui.shifts.agent.options import build_options
-from shifttui.shifts.agent.process import agent_pid, close_client, widen_output_pipe
+from shifttui.shifts.agent.process import (
+    agent_pid,
+    close_client,
+    end_tree,
+    widen_output_pipe,
+)
 from shifttui.shifts.agent.reader import MessageReader
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.agent.tools import build_server
-from shifttui.system.procs import kill_tree
 
 log = logging.getLogger(__name__)
 
@@ -487,5 +491,5 @@ class ShiftRun:
         """Last resort from a synchronous context (cancellation, interpreter exit)."""
         pid = self.agent_pid or (agent_pid(self.client) if self.client else None)
         if pid:
-            kill_tree(pid)
+            end_tree(pid)
 
