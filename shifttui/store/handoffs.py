@@ -1,4 +1,4 @@
-"""Handoffs (read side) and operator feedback on shifts."""
+"""Handoffs (the agent's, stored as it hands them over; reads) and operator feedback."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from shifttui.base.errors import InvalidInput, NotFound
-from shifttui.base.models import Author, Feedback, Handoff
-from shifttui.store.db import Database, parse_ts, ts
+from shifttui.base.errors import InvalidInput, NotFound, StateError
+from shifttui.base.models import Author, Feedback, Handoff, HandoffInput
+from shifttui.store.db import Database, dumps, parse_ts, ts
 
 
 def _handoff(row: aiosqlite.Row) -> Handoff:
@@ -30,6 +30,31 @@ def _handoff(row: aiosqlite.Row) -> Handoff:
 class Handoffs:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def accept(self, shift_id: str, handoff: HandoffInput, now: datetime) -> bool:
+        """Store the agent's handoff of a running shift before complete_shift answers it, so a
+        shifttui killed from then on loses nothing: the shift's end (Shifts.complete) or
+        recovery completes it with this row. False when the shift already has one (a second
+        call keeps the first, as the runner does)."""
+        body = handoff.model_dump(exclude={"summary"})
+        body["files_changed"] = []  # filled from git at the end
+        async with self._db.write() as tx:
+            row = await tx.fetchone("SELECT project_id, status FROM shifts WHERE id = ?",
+                                    (shift_id,))
+            if row is None:
+                raise NotFound(f"no shift {shift_id!r}")
+            if row["status"] != "running":
+                raise StateError(f"shift {shift_id} is already {row['status']}")
+            cur = await tx.execute(
+                "INSERT INTO handoffs (shift_id, project_id, summary, body, author, created_at)"
+                " VALUES (?, ?, ?, ?, 'agent', ?) ON CONFLICT (shift_id) DO NOTHING",
+                (shift_id, row["project_id"], handoff.summary, dumps(body), ts(now)),
+            )
+            if cur.rowcount == 0:
+                return False
+            await tx.execute("UPDATE shifts SET handoff_id = ? WHERE id = ?",
+                             (cur.lastrowid, shift_id))
+        return True
 
     async def for_shift(self, shift_id: str) -> Handoff | None:
         row = await self._db.fetchone("SELECT * FROM handoffs WHERE shift_id = ?", (shift_id,))

@@ -177,13 +177,17 @@ class Shifts(ShiftQueries):
         body["files_changed"] = files_changed or []
         async with self._db.write() as tx:
             shift = await self._running_in_tx(tx, shift_id)
+            # The agent's handoff may be stored already (Handoffs.accept): this is its final form.
             cur = await tx.execute(
                 "INSERT INTO handoffs (shift_id, project_id, summary, body, author, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (shift_id) DO UPDATE SET"
+                " summary = excluded.summary, body = excluded.body, author = excluded.author"
+                " RETURNING id",
                 (shift_id, shift["project_id"], handoff.summary, dumps(body), author.value,
                  ts(now)),
             )
-            handoff_id = cur.lastrowid
+            returned = await cur.fetchone()
+            handoff_id = returned[0] if returned else None
             await tx.execute(
                 "UPDATE shifts SET status = 'completed', ended_at = ?, handoff_id = ?,"
                 " forced = ?, files_changed = ? WHERE id = ?",
@@ -198,6 +202,16 @@ class Shifts(ShiftQueries):
             files_changed=files_changed or [],
             **handoff.model_dump(),
         )
+
+    async def _complete_accepted(self, shift_id: str, handoff_id: int, now: datetime) -> None:
+        # The handoff is the agent's, as accepted; what shifttui adds at the end (files, tests)
+        # died with its owner.
+        async with self._db.write() as tx:
+            await self._running_in_tx(tx, shift_id)
+            await tx.execute(
+                "UPDATE shifts SET status = 'completed', ended_at = ?, handoff_id = ?"
+                " WHERE id = ?", (ts(now), handoff_id, shift_id),
+            )
 
     async def _running_in_tx(self, tx: _Tx, shift_id: str) -> aiosqlite.Row:
         row = await tx.fetchone("SELECT * FROM shifts WHERE id = ?", (shift_id,))
@@ -277,15 +291,19 @@ class Shifts(ShiftQueries):
 
     async def recover(self, owner_alive: Callable[[int | None, str | None], bool],
                       now: datetime) -> builtins.list[str]:
-        """Running shifts whose owning process is gone become `interrupted` (resumable)."""
+        """Running shifts whose owning process is gone become `interrupted` (resumable), or
+        `completed` when the agent's handoff was stored before the owner died."""
         recovered = []
         for shift in await self.running():
             if owner_alive(shift.owner_pid, shift.owner_token):
                 continue
             try:
-                await self.interrupt(
-                    shift.id, f"shifttui (pid {shift.owner_pid}) stopped during the shift", now
-                )
+                if shift.handoff_id is not None:
+                    await self._complete_accepted(shift.id, shift.handoff_id, now)
+                else:
+                    await self.interrupt(
+                        shift.id, f"shifttui (pid {shift.owner_pid}) stopped during the shift",
+                        now)
             except StateError:
                 continue
             recovered.append(shift.id)

@@ -150,7 +150,11 @@ class ShiftRun:
             self.bus.publish(ShiftProgress(self.stats()))
 
     # ------------------------------------------------------------------ ShiftControl (tools)
-    def submit_handoff(self, handoff: HandoffInput) -> str:
+    async def submit_handoff(self, handoff: HandoffInput) -> str:
+        if self.handoff is None:
+            # Stored before the agent hears it was accepted: from here on a kill -9 loses
+            # nothing (the end, or recovery, completes the shift with this row).
+            await self.sink.store.handoffs.accept(self.shift.id, handoff, self.clock.now())
         if self.handoff is None:
             self.handoff = handoff
             self.handoff_at = self._loop.time()

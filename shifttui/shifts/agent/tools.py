@@ -7,12 +7,12 @@ from typing import Any, Protocol
 from claude_agent_sdk import McpSdkServerConfig, create_sdk_mcp_server, tool
 from pydantic import ValidationError
 
+from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import HandoffInput, handoff_sections
 
 SERVER_NAME = "shift"
 TOOL_NAMES = [f"mcp__{SERVER_NAME}__{n}" for n in ("complete_shift", "shift_status",
                                                    "ask_operator")]
-
 
 
 def _handoff_schema() -> dict[str, Any]:
@@ -32,7 +32,9 @@ HANDOFF_SCHEMA: dict[str, Any] = _handoff_schema()
 class ShiftControl(Protocol):
     """What the tools need from the running shift."""
 
-    def submit_handoff(self, handoff: HandoffInput) -> str: ...
+    async def submit_handoff(self, handoff: HandoffInput) -> str:
+        """Store the handoff (before answering) and say what the agent should do next."""
+        ...
 
     def status_text(self) -> str: ...
 
@@ -70,7 +72,14 @@ def build_server(control: ShiftControl) -> McpSdkServerConfig:
                 "complete_shift again.",
                 error=True,
             )
-        return _text(control.submit_handoff(handoff))
+        try:
+            accepted = await control.submit_handoff(handoff)
+        except ShiftTuiError as exc:
+            # Never "recorded" unless it is: the agent may try again, and the shift's storage
+            # fault stops it if the database stays unusable.
+            return _text(f"The handoff could not be stored ({exc}). Call complete_shift again "
+                         "in a moment.", error=True)
+        return _text(accepted)
 
     @tool("shift_status", "Time and budget left in this shift.", {"type": "object",
                                                                    "properties": {}})
