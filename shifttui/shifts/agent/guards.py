@@ -1,23 +1,27 @@
-"""What the agent may never do: denied shell commands and writes outside the project."""
+"""What the agent may never do: denied commands, in any tool that runs one, and writes outside
+the project. A guard that cannot decide denies (it failed open once: a symlink loop raised)."""
 
 from __future__ import annotations
 
-import fnmatch
+import logging
 import os
-import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shifttui.base.models import Project
+from shifttui.shifts.agent.commands import parse
+from shifttui.shifts.agent.deny import CommandRules
+
+log = logging.getLogger(__name__)
 
 # Tools that write the file named in their input.
 WRITE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path",
                "NotebookEdit": "notebook_path"}
-_SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\||\n|\$\(|`)\s*")
-_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
-_WRAPPERS = {"sudo", "env", "nohup", "time", "command", "exec", "nice", "xargs"}
+# The input key of every tool that runs a command (Bash, Monitor, and whatever comes next):
+# the guard goes by the input, not by the tool's name.
+COMMAND_KEY = "command"
 
 
 @dataclass(frozen=True)
@@ -28,43 +32,13 @@ class Denial:
 
 
 def simple_commands(command: str) -> list[str]:
-    """Split a shell line into the simple commands it runs, wrappers and env stripped."""
-    out = []
-    for part in _SEPARATORS.split(command):
-        part = part.strip().lstrip("(").rstrip(")").strip()
-        if not part:
-            continue
-        try:
-            words = shlex.split(part)
-        except ValueError:
-            words = part.split()
-        while words and (_ENV_ASSIGN.match(words[0]) or words[0] in _WRAPPERS
-                         or words[0].startswith("-")):
-            words = words[1:]
-        if words:
-            words[0] = os.path.basename(words[0])
-            out.append(" ".join(words))
-    return out
-
-
-def _command_variants(cmd: str) -> list[str]:
-    # "git -C dir push" and "git --no-pager push" must still look like "git push".
-    words = cmd.split()
-    variants = [cmd]
-    if words and words[0] == "git":
-        rest, i = [], 1
-        while i < len(words):
-            w = words[i]
-            if w in ("-C", "-c", "--git-dir", "--work-tree", "--namespace") and i + 1 < len(words):
-                i += 2
-                continue
-            if w.startswith("-"):
-                i += 1
-                continue
-            rest = words[i:]
-            break
-        variants.append(" ".join(["git", *rest]))
-    return variants
+    """The simple commands a shell line runs, wrappers peeled (see commands.parse)."""
+    out: list[str] = []
+    for cmd in parse(command).commands:
+        if cmd.text not in out:
+            out.append(cmd.text)
+    # the innermost layer only: `sudo git push` is reported as `git push`
+    return [c for c in out if not any(o != c and c.endswith(" " + o) for o in out)]
 
 
 class Guard:
@@ -75,16 +49,28 @@ class Guard:
         for d in add_dirs:
             p = Path(d).expanduser()
             self.roots.append((p if p.is_absolute() else self.roots[0] / p).resolve())
-        self.deny_commands = deny_commands
+        self.rules = CommandRules(tuple(deny_commands))
 
     @classmethod
     def for_project(cls, project: Project) -> Guard:
         return cls(project.path, project.policy.add_dirs, project.policy.deny_commands)
 
     def check(self, tool_name: str, tool_input: dict[str, Any]) -> Denial | None:
-        if tool_name == "Bash":
-            command = str(tool_input.get("command", ""))
-            return self._check_command(command)
+        try:
+            return self._check(tool_name, tool_input)
+        except Exception as exc:
+            log.exception("guard failed on %s %r", tool_name, tool_input)
+            return Denial(tool_name, f"the guard could not check this ({type(exc).__name__}: "
+                          f"{exc}), so it is denied. Try a plainer form of the call, or note "
+                          "in your handoff what the operator should do.",
+                          _detail(tool_input))
+
+    def _check(self, tool_name: str, tool_input: dict[str, Any]) -> Denial | None:
+        command = _command_of(tool_input)
+        if command is not None:
+            reason = self.rules.check(command)
+            if reason is not None:
+                return Denial(tool_name, reason, command)
         key = WRITE_TOOLS.get(tool_name)
         if key is not None:
             target = tool_input.get(key)
@@ -97,35 +83,30 @@ class Guard:
                 )
         return None
 
-    def _check_command(self, command: str) -> Denial | None:
-        for cmd in simple_commands(command):
-            for variant in _command_variants(cmd):
-                for pattern in self.deny_commands:
-                    if fnmatch.fnmatchcase(variant, pattern) or fnmatchcase_prefix(variant,
-                                                                                   pattern):
-                        return Denial(
-                            "Bash",
-                            f"The command `{cmd}` is denied by this project's policy "
-                            f"(pattern {pattern!r}). Do not try to work around it; note in your "
-                            "handoff what the operator should do instead.",
-                            command,
-                        )
-        return None
-
     def _inside(self, target: str) -> bool:
+        # expanduser raises on ~nosuchuser and resolve on a symlink loop (RuntimeError, not
+        # OSError): both reach check(), which denies.
         p = Path(target).expanduser()
         if not p.is_absolute():
             p = self.roots[0] / p
-        resolved = Path(os.path.normpath(p))
         try:
             resolved = p.resolve()
         except OSError:
-            pass
+            resolved = Path(os.path.normpath(p))
         return any(resolved == root or root in resolved.parents for root in self.roots)
 
 
-def fnmatchcase_prefix(command: str, pattern: str) -> bool:
-    """A pattern without wildcards denies the command and the command with arguments."""
-    if any(ch in pattern for ch in "*?["):
-        return False
-    return command == pattern or command.startswith(pattern + " ")
+def _command_of(tool_input: dict[str, Any]) -> str | None:
+    value = tool_input.get(COMMAND_KEY)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return shlex.join(value)  # an argv, as a later tool might take it
+    return None
+
+
+def _detail(tool_input: dict[str, Any]) -> str:
+    for key in (COMMAND_KEY, *WRITE_TOOLS.values()):
+        if isinstance(tool_input.get(key), str):
+            return str(tool_input[key])
+    return repr(tool_input)[:500]
