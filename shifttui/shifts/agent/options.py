@@ -21,6 +21,7 @@ from claude_agent_sdk.types import HookContext, HookInput
 from shifttui.base.config import CLI_ENV, Settings
 from shifttui.base.errors import InvalidInput
 from shifttui.base.models import PermissionMode, Project
+from shifttui.shifts.agent.git_backstop import git_push_blocker_env
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 
@@ -91,6 +92,7 @@ def build_options(
         "SHIFTTUI_SHIFT_ID": shift_id,
         "SHIFTTUI_PROJECT": project.id,
     }
+    env.update(git_push_blocker_env({**os.environ, **env}))  # every git push fails
 
     async def allow_after_guard(
         tool_name: str, tool_input: dict[str, Any], context: ToolPermissionContext
