@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # How long ask_operator waits for an answer from any window before the agent proceeds on
     # its best judgment: long enough for a phone notification to be seen and answered.
     question_timeout_seconds: int = Field(default=1800, ge=0, le=24 * 3600)
+    # The TUI's keys by binding id (`start = "S"`, `quit = "ctrl+q"`; several keys: "x,delete"):
+    # Textual's set_keymap. The ids are listed by `?` in the app.
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,8 @@ from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.feeds import EventFeeds
+from shifttui.tui.keys import known_binding_ids
+from shifttui.tui.live_config import config_change
 from shifttui.tui.messages import CoreEvent, SchedulerChanged
 from shifttui.tui.schedule_text import toast_worthy
 from shifttui.tui.screens.help import HelpModal
@@ -31,6 +33,8 @@ from shifttui.tui.screens.modals import ConfirmModal
 from shifttui.tui.services import Services
 from shifttui.tui.themes import DEFAULT_THEME, load_themes, theme_dirs
 
+# config.toml is checked this often for edits (a stat call).
+CONFIG_CHECK_S = 2.0
 # A Notice about the same thing may follow a ShiftEnded/QuestionAsked: wait this long before
 # toasting those ourselves, so the operator hears about each thing once.
 NOTICE_GRACE_S = 0.3
@@ -85,11 +89,15 @@ class ShiftTuiApp(App[None]):
         self._want_scheduler = scheduler
         self._watch_others = scheduler if watch_others is None else watch_others
         self.runtime: Runtime | None = None
+        self._config_mtime: float | None = None
 
     # -- start and stop -----------------------------------------------------------------------
 
     async def on_mount(self) -> None:
         self._load_themes()
+        self._apply_keymap(self.settings.keymap)
+        self._config_mtime = self._config_stamp()
+        self.set_interval(CONFIG_CHECK_S, self._check_config)
         if self._store is None:
             self._store = await Store.open(self.home.db_path, now=self.clock.now())
         self.runtime = Runtime(
@@ -183,6 +191,43 @@ class ShiftTuiApp(App[None]):
     def _on_scheduler_role(self, info: LeaseInfo) -> None:
         for screen in self.screen_stack:
             screen.post_message(SchedulerChanged())
+
+    # -- config.toml edits --------------------------------------------------------------------
+
+    def _config_stamp(self) -> float | None:
+        try:
+            return self.home.config_path.stat().st_mtime
+        except OSError:
+            return None
+
+    def _apply_keymap(self, keymap: dict[str, str]) -> None:
+        unknown = sorted(set(keymap) - known_binding_ids())
+        if unknown:
+            self.notify(f"keymap: no key has the id {', '.join(unknown)} (press ? for the ids)",
+                        severity="warning")
+        self.set_keymap(keymap)
+
+    def _check_config(self) -> None:
+        stamp = self._config_stamp()
+        if stamp == self._config_mtime:
+            return
+        self._config_mtime = stamp
+        try:
+            fresh = self.home.load_settings()
+        except ShiftTuiError as exc:
+            self.notify(f"config.toml not applied: {exc}", severity="error", timeout=10)
+            return
+        change = config_change(self.settings, fresh)
+        if not change.live and not change.restart:
+            return
+        self.settings = self.settings.model_copy(update=change.live)
+        self.services.settings = self.settings
+        if "keymap" in change.live:
+            self._apply_keymap(self.settings.keymap)
+        if "theme" in change.live and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.notify(change.describe(), title="config.toml changed",
+                    severity="warning" if change.restart else "information")
 
     # -- themes -------------------------------------------------------------------------------
 

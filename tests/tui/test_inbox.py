@@ -73,18 +73,18 @@ async def test_inbox_lists_ended_unreviewed_shifts_newest_first(
         assert "gamma · ⏸ interrupted" in detail and "No handoff" in detail
         assert "**Changes:** no changes" in detail
 
-        await pilot.press("n")
+        await pilot.press("j")
         await until(pilot, lambda: "2 of 6" in _title(screen), what="next")
         detail = _detail(screen)
         assert "alpha · ✔ completed (forced)" in detail
         assert "Statement parsing migrated" in detail and "*Handoff by operator*" in detail
         assert "**Tests:** `pytest -q` FAILED (exit 1)" in detail
-        await pilot.press("n", "n")
+        await pilot.press("j", "j")
         await until(pilot, lambda: "4 of 6" in _title(screen), what="next twice")
         assert "**Failure:** auth: authentication failed" in _detail(screen)
         await until(pilot, lambda: "**Changes:** not a git repository" in _detail(screen),
                     what="beta's stat (not a repository)")
-        await pilot.press("p")
+        await pilot.press("k")
         await until(pilot, lambda: "3 of 6" in _title(screen), what="previous")
         assert "no_handoff" in _detail(screen)
         await pilot.press("escape")
@@ -116,7 +116,7 @@ async def test_rate_with_a_note_and_mark_reviewed(
         assert screen.current_shift_id() == second
         assert "5 unreviewed · 1 of 5" in _title(screen)
 
-        await pilot.press("m")
+        await pilot.press("space")
         await until(pilot, lambda: len(screen.items) == 4, what="marked reviewed")
         assert screen.current_shift_id() == third
         assert "4 unreviewed" in _title(screen)
@@ -129,7 +129,7 @@ async def test_rate_with_a_note_and_mark_reviewed(
         assert shifts[third].reviewed_at is None
 
         # The last one reviewed leaves the selection on the one before it.
-        await pilot.press("n", "n", "n")
+        await pilot.press("j", "j", "j")
         await until(pilot, lambda: "4 of 4" in _title(screen), what="the last")
         before_last = screen.items[-2].shift.id
         await pilot.press("5")
@@ -137,7 +137,7 @@ async def test_rate_with_a_note_and_mark_reviewed(
         await pilot.press("enter")
         await until(pilot, lambda: len(screen.items) == 3, what="rated without a note")
         assert screen.current_shift_id() == before_last
-        await pilot.press("n")  # past the end: a notice, no move
+        await pilot.press("j")  # past the end: a notice, no move
         await pilot.pause()
         assert screen.current_shift_id() == before_last
 
@@ -150,7 +150,7 @@ async def test_open_log_and_diff(seeded_home: Home, fixed_clock: FakeClock,
     readme.write_text("# sample\nedited by the agent\n")
     async with make_app(seeded_home, fixed_clock).run_test(size=(120, 40)) as pilot:
         screen = await _open_inbox(pilot)
-        await pilot.press("n")
+        await pilot.press("j")
         await until(pilot, lambda: screen.current_shift_id() in screen.stats
                     and "2 of 6" in _title(screen), what="alpha's stat")
         alpha = screen.current_shift_id()
@@ -191,7 +191,7 @@ async def test_inbox_from_the_palette(seeded_home: Home, fixed_clock: FakeClock)
 
 async def _snapshot_steps(pilot: Pilot[Any]) -> None:
     screen = await _open_inbox(pilot)
-    await pilot.press("n")
+    await pilot.press("j")
     await until(pilot, lambda: "2 of 6" in _title(screen)
                 and screen.current_shift_id() in screen.stats, what="second item")
     for widget in pilot.app.screen.query(Input):
@@ -229,7 +229,7 @@ async def test_header_count_follows_reviews_in_the_inbox(
         await until(pilot, lambda: isinstance(top(pilot), RateModal), what="rate dialog")
         await pilot.press("enter")
         await until(pilot, lambda: len(screen.items) == ended - 1, what="rated")
-        await pilot.press("m")
+        await pilot.press("space")
         await until(pilot, lambda: len(screen.items) == ended - 2, what="marked reviewed")
         await pilot.press("escape")
         await until(pilot, lambda: top(pilot) is main, what="back on the main screen")

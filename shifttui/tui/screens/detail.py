@@ -32,6 +32,7 @@ from shifttui.tui.format import (
 from shifttui.tui.messages import CoreEvent, ProjectsChanged
 from shifttui.tui.schedule_text import NextFires, decision_note, decision_status
 from shifttui.tui.services import services
+from shifttui.tui.widgets.nav_table import NavTable
 
 HISTORY = 200
 # Another process (a daemon, a second app) may run shifts and decide: reread this often.
@@ -79,7 +80,7 @@ class ProjectDetailScreen(ProjectActions):
         yield Label(self.project_id, id="detail-title", classes="screen-title")
         with VerticalScroll(id="policy-box"):
             yield Static("", id="policy")
-        yield DataTable(id="shifts", cursor_type="row")
+        yield NavTable(id="shifts", cursor_type="row")
         yield Static("", id="shift-note")
         yield Footer()
 

@@ -22,6 +22,9 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="handoff_editor.save"),
+        # Before the TextArea's own ctrl+a (start of line): people expect it to select all.
+        Binding("ctrl+a", "select_all", "Select all", id="handoff_editor.select_all",
+                show=False, priority=True),
         Binding("escape", "keep_draft", "Keep draft", id="handoff_editor.keep"),
     ]
 
@@ -79,6 +82,10 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
         handoff = self.current()
         if handoff is not None:
             self.dismiss(handoff)
+
+    def action_select_all(self) -> None:
+        if isinstance(self.focused, TextArea):
+            self.focused.select_all()
 
     def action_keep_draft(self) -> None:
         self.dismiss(None)

@@ -21,14 +21,41 @@ HELP = """\
 | `t` | timeline: scheduled shifts of the next 24 hours, projected cost, budget |
 | `i` | review inbox: rate ended shifts 1–5, read their logs and diffs |
 | `y` | answer the agent's question |
-| `enter` | project detail; in the detail, a shift's log and handoff |
-| `x` | close an ended shift's pane |
+| `enter` | project detail; in the detail, a shift's log; in a live log, its events |
+| `j` / `k` | down / up in every list (the arrows too) |
+| `/` | search the shift's whole log (stored, not only what is shown) |
+| `[` / `]` | previous / next: search matches, older / newer handoffs |
+| `F` | filter a shift's events: errors, tools, blocked, agent text, operator |
+| `x` | close an ended shift's tab (they close by themselves after 15 minutes) |
 | `tab` | move between the table and the live log |
 | `ctrl+p` | command palette: every action by name, themes |
 | `?` | this help |
 | `q` | quit (running shifts are stopped as *interrupted*, resumable with `r`) |
 
-In a live log, scrolling up stops following; scrolling to the bottom resumes.
+In a live log, scrolling up stops following; scrolling to the bottom resumes. A shift's screen
+has tabs: `l` its live log, `v` its events (Enter opens one whole, ctrl+c copies it as JSON),
+`h` its handoff, `o` the output of its checks. In the inbox: `j`/`k` move, `1`–`5` rate,
+`space` marks reviewed, `l` log, `d` diff.
+
+Esc on a form with changes asks before discarding them.
+
+## Your keys
+
+Any key above can be changed in `config.toml` by its id (`shifttui status` shows where the file
+is), e.g.
+
+```toml
+[keymap]
+start = "S"
+help = "f1,question_mark"
+```
+
+Edits to `config.toml` apply while the app runs (theme, keymap, notify_command); the app says
+which other settings need a restart. The ids: start, abandon, force_complete, edit_policy,
+new_project, pause, handoff, resume, context, answer, detail, close_pane, search_log, inbox,
+timeline, help, quit, list.down, list.up, log.search, log.next_match, log.prev_match,
+log.filter, inbox.next, inbox.previous, inbox.rate, inbox.rate2…5, inbox.reviewed, inbox.log, inbox.diff,
+shift_log.log, shift_log.events, shift_log.handoff, shift_log.checks, event.copy.
 
 ## Shifts
 

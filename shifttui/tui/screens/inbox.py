@@ -120,12 +120,13 @@ class DiffModal(ModalScreen[None]):
 class InboxScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="inbox.back"),
-        Binding("n,j", "step(1)", "Next", id="inbox.next"),
-        Binding("p,k", "step(-1)", "Prev", id="inbox.previous"),
+        # j/k as in every list (n and p are new project and pause on the main screen).
+        Binding("j", "step(1)", "Next", key_display="j/k", id="inbox.next"),
+        Binding("k", "step(-1)", "Prev", show=False, id="inbox.previous"),
         Binding("1", "rate(1)", "Rate", key_display="1-5", id="inbox.rate"),
         *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False, id=f"inbox.rate{n}")
           for n in range(2, 6)),
-        Binding("m", "mark_reviewed", "Reviewed", id="inbox.reviewed"),
+        Binding("space", "mark_reviewed", "Reviewed", id="inbox.reviewed"),
         Binding("l", "open_log", "Log", id="inbox.log"),
         Binding("d", "open_diff", "Diff", id="inbox.diff"),
     ]

@@ -30,6 +30,7 @@ from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, shift_ou
 from shifttui.tui.messages import CoreEvent, ProjectsChanged, SchedulerChanged
 from shifttui.tui.schedule_text import NextFires, scheduler_text
 from shifttui.tui.services import services
+from shifttui.tui.widgets.nav_table import NavTable
 from shifttui.tui.widgets.shift_pane import ShiftPane
 
 REFRESH_S = 10.0
@@ -75,7 +76,7 @@ class MainScreen(ProjectActions):
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
             yield Label("shifttui", id="title-bar")
-            yield DataTable(id="projects", cursor_type="row", zebra_stripes=False)
+            yield NavTable(id="projects", cursor_type="row", zebra_stripes=False)
         with TabbedContent(id="live"):
             with TabPane("Live", id="no-shift"):
                 yield Static(

@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from shifttui.base.models import Policy, Project, validate_cron
 from shifttui.base.policy_meta import PolicyField, describe
 from shifttui.tui.format import next_fires
+from shifttui.tui.screens.modals import ConfirmModal
 
 # One widget per policy field, from its PolicyMeta (models.Policy): label, widget, placeholder.
 FIELDS = describe(Policy)
@@ -151,6 +152,11 @@ class PolicyFormModal(ModalScreen[Policy | None]):
 
     def on_mount(self) -> None:
         self.query_one(f"#f-{field_id(FIELDS[0].key)}").focus()
+        self._initial = self.raw_values()
+
+    @property
+    def changed(self) -> bool:
+        return self.raw_values() != getattr(self, "_initial", None)
 
     def raw_values(self) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -206,7 +212,18 @@ class PolicyFormModal(ModalScreen[Policy | None]):
         self.dismiss(policy)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        # Esc used to drop a half-edited policy without a word.
+        if not self.changed:
+            self.dismiss(None)
+            return
+        self.app.push_screen(ConfirmModal(
+            "Discard your changes?", f"The policy of {self.project.name} has unsaved edits.",
+            yes="Discard", no="Keep editing"),
+            callback=self._discard_confirmed)
+
+    def _discard_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

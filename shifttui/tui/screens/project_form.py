@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from shifttui.base.models import slugify, validate_project_name
 from shifttui.system.paths import exists, is_dir
+from shifttui.tui.screens.modals import ConfirmModal
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,19 @@ class AddProjectModal(ModalScreen[NewProject | None]):
         self._recheck()
         self.query_one("#name", Input).focus()
 
-    def _recheck(self) -> NewProject | None:
-        name, name_msg = check_name(self.query_one("#name", Input).value, self.taken)
-        path, path_msg = check_path(self.query_one("#path", Input).value)
-        for wid, ok, msg in (("#name-check", name, name_msg), ("#path-check", path, path_msg)):
+    @property
+    def changed(self) -> bool:
+        return bool(self.query_one("#name", Input).value.strip()) or (
+            self.query_one("#path", Input).value != self._path)
+
+    def _recheck(self, *, shout: bool = False) -> NewProject | None:
+        name_input, path_input = self.query_one("#name", Input), self.query_one("#path", Input)
+        name, name_msg = check_name(name_input.value, self.taken)
+        path, path_msg = check_path(path_input.value)
+        for wid, ok, msg, widget in (("#name-check", name, name_msg, name_input),
+                                     ("#path-check", path, path_msg, path_input)):
+            if ok is None and not (shout or widget.value):
+                msg = ""  # nothing typed yet: no "✗ project name is empty" before the first key
             check = self.query_one(wid, Static)
             check.update(msg)
             check.set_class(ok is None, "bad")
@@ -100,14 +110,23 @@ class AddProjectModal(ModalScreen[NewProject | None]):
             self.action_save()
 
     def action_save(self) -> None:
-        result = self._recheck()
+        result = self._recheck(shout=True)
         if result is None:
             self.notify("Fix the marked fields first.", severity="warning")
             return
         self.dismiss(result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed:
+            self.dismiss(None)
+            return
+        self.app.push_screen(ConfirmModal("Discard the new project?", "The form has unsaved "
+                                          "input.", yes="Discard", no="Keep editing"),
+                             callback=self._discard_confirmed)
+
+    def _discard_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

@@ -26,6 +26,7 @@ from shifttui.tui.event_text import LogFilter, highlighted
 from shifttui.tui.feeds import event_feeds
 from shifttui.tui.format import kind_glyph
 from shifttui.tui.services import services
+from shifttui.tui.widgets.nav_table import NavTable
 
 PAGE = 500
 # Live events are added this often, at most LIVE_BATCH of them; a larger burst reloads the page.
@@ -91,7 +92,7 @@ class EventBrowser(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="browser-status")
-        yield DataTable(id="events", cursor_type="row", zebra_stripes=False)
+        yield NavTable(id="events", cursor_type="row", zebra_stripes=False)
         yield SearchInput(placeholder="search this shift's whole log (Enter; Esc closes)",
                           id="search", compact=True)
 
