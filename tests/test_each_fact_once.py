@@ -17,12 +17,16 @@ from rich.console import Console
 
 from shifttui.base.clock import FakeClock
 from shifttui.base.models import (
+    DEFAULT_DENY_READ,
+    AutoMerge,
     CatchUp,
     Handoff,
     HandoffInput,
+    Isolation,
     PermissionMode,
     Policy,
     Project,
+    Sandbox,
     Shift,
     ShiftStatus,
     Trigger,
@@ -55,9 +59,11 @@ def _sample(tmp_path: Path) -> Policy:
         disallowed_tools=["WebFetch"], deny_commands=["git push*", "rm -rf*"],
         add_dirs=[str(extra.resolve())], context_files=["TODO.md"],
         mcp_servers={"web": {"command": "npx"}}, prompt="custom", instructions="Keep it small.",
-        test_command="pytest -q", test_timeout_seconds=90,
+        test_command="pytest -q", test_timeout_seconds=90, lint_command="ruff check .",
+        isolation=Isolation.NONE, auto_merge=AutoMerge.WHEN_CHECKS_PASS,
         triggers={"on_change": ["src/**"], "after": ["other"], "debounce_seconds": 2.5},
-        env={"API_TOKEN": "s3cret"},
+        env={"API_TOKEN": "s3cret"}, sandbox=Sandbox.OFF, network_hosts=["pypi.org"],
+        deny_read=[*DEFAULT_DENY_READ, "/srv/secrets"],
     )
 
 
@@ -129,11 +135,13 @@ def test_the_flag_names_stay_what_users_type() -> None:
               "--model", "--permission-mode", "--test-command", "--test-timeout", "--catch-up",
               "--instructions", "--prompt", "--max-turns", "--debounce-seconds",
               "--mcp-servers", "--env", "--deny-command", "--allow-tool", "--disallow-tool",
-              "--add-dir", "--context-file", "--on-change", "--after"}
+              "--add-dir", "--context-file", "--on-change", "--after", "--lint-command",
+              "--isolation", "--auto-merge", "--sandbox", "--network-host", "--deny-read"}
     assert flags(editing=False) == values | {"--disable"}
     assert flags(editing=True) == values | {
         "--enable", "--disable", "--no-cron", "--clear-deny-commands", "--clear-allowed-tools",
         "--clear-disallowed-tools", "--clear-add-dirs", "--clear-context-files",
+        "--clear-network-hosts", "--clear-deny-read",
         "--clear-on-change", "--clear-after", "--clear-mcp-servers", "--clear-env"}
 
 

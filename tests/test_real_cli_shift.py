@@ -14,6 +14,7 @@ from pathlib import Path
 import claude_agent_sdk
 import pytest
 from agent_support import git_repo, wait_pid_gone
+from isolation_support import fingerprint, git, make_dirty
 from loopback_api import LoopbackAPI, bash, call, cli_env, endless, fail, say
 from timing import wall
 
@@ -52,11 +53,16 @@ async def test_real_cli_shift_runs_bash_and_completes(store: Store, home: Home,
     async with LoopbackAPI([bash("echo hello > out.txt"), call(COMPLETE, HANDOFF),
                             say("Handoff done.")]) as api:
         name = await _project(store, tmp_path, api)
+        make_dirty(tmp_path / "repo")  # the user's own work in progress
+        before = fingerprint(tmp_path / "repo")
         supervisor = await _supervisor(store, home)
         shift = await supervisor.start_shift(name)
         final = await asyncio.wait_for(supervisor.wait(shift.id), 45)
     assert final.status is ShiftStatus.COMPLETED, final.error
-    assert (tmp_path / "repo" / "out.txt").read_text().strip() == "hello"
+    # The shift worked on the work branch; the user's checkout is exactly as it was.
+    assert fingerprint(tmp_path / "repo") == before
+    assert final.workdir and final.branch and final.files_changed == ["out.txt"]
+    assert git(Path(final.workdir), "show", f"{final.branch}:out.txt") == "hello"
     handoff = await store.handoffs.for_shift(final.id)
     assert handoff is not None and handoff.author is Author.AGENT
     assert handoff.summary == HANDOFF["summary"] and "out.txt" in handoff.files_changed

@@ -26,7 +26,8 @@ async def test_the_prompt_holds_the_context_built_alongside_the_cli_start(
     try:
         prompt = await asyncio.wait_for(harness.supervisor._runs[shift.id].prompt, 10)
         assert "# Shift context: proj" in prompt
-        assert "Branch: `main`" in prompt and "init" in prompt  # git, read concurrently
+        # git, read concurrently: the work branch, made from the checkout's `main`
+        assert "Branch: `shifttui/proj`" in prompt and "init" in prompt
         assert "No earlier shifts." in prompt  # the shift just claimed is not news
         assert shift.start_commit and len(shift.start_commit) == 40
     finally:

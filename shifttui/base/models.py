@@ -47,6 +47,9 @@ class FailureKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     CLI_MISSING = "cli_missing"
     GUARD_HALT = "guard_halt"
+    # A completed shift whose checks (test_command, lint_command) failed: the agent handed
+    # off, but the work is not good; it counts toward auto-pause like a failure.
+    CHECKS_FAILED = "checks_failed"
 
     @property
     def counts_toward_pause(self) -> bool:
@@ -76,6 +79,27 @@ class PermissionMode(StrEnum):
     BYPASS = "bypassPermissions"
     DONT_ASK = "dontAsk"
     AUTO = "auto"
+
+
+class Isolation(StrEnum):
+    """Where a shift works: its project's work branch in a repository of its own under the
+    shifttui home (`worktree`), or the project's own folder (`none`)."""
+
+    WORKTREE = "worktree"
+    NONE = "none"
+
+
+class AutoMerge(StrEnum):
+    NEVER = "never"
+    WHEN_CHECKS_PASS = "when_checks_pass"
+
+
+class MergeState(StrEnum):
+    """Whether an isolated shift's commits reached the user's branch."""
+
+    UNMERGED = "unmerged"
+    MERGED = "merged"
+    DISCARDED = "discarded"
 
 
 class Author(StrEnum):
@@ -229,10 +253,26 @@ class Policy(BaseModel):
         "test command", "Test command", "--test-command",
         "shell command run after each shift ('' for none)", "CMD", code=True,
     )] = None
+    lint_command: Annotated[str | None, PolicyMeta(
+        "lint command", "Lint command", "--lint-command",
+        "shell command run after each shift, beside the tests ('' for none)", "CMD", code=True,
+    )] = None
     test_timeout_seconds: Annotated[int, PolicyMeta(
         "test timeout", "Test timeout (seconds)", "--test-timeout",
-        "how long the test command may run (default 600)", "SECONDS", show=pm.seconds,
+        "how long the test (and the lint) command may run (default 600)", "SECONDS",
+        show=pm.seconds,
     )] = Field(default=600, gt=0, le=24 * 3600)
+    isolation: Annotated[Isolation, PolicyMeta(
+        "isolation", "Isolation", "--isolation",
+        "worktree: shifts work on the branch shifttui/<project> in a copy of the repository, "
+        "never in your checkout (default); none: in the folder itself (always, for a folder "
+        "that is not a git repository)", "worktree|none",
+    )] = Isolation.WORKTREE
+    auto_merge: Annotated[AutoMerge, PolicyMeta(
+        "auto merge", "Auto merge", "--auto-merge",
+        "never (default): merge with `shifttui merge`; when_checks_pass: a shift whose checks "
+        "pass merges into your branch by itself when that is safe", "never|when_checks_pass",
+    )] = AutoMerge.NEVER
     triggers: Triggers = Field(default_factory=Triggers)
     env: Annotated[dict[str, str], PolicyMeta(
         "environment", "Agent environment (JSON)", "--env",
@@ -256,7 +296,7 @@ class Policy(BaseModel):
             return None
         return validate_cron(v)
 
-    @field_validator("model", "test_command")
+    @field_validator("model", "test_command", "lint_command")
     @classmethod
     def _blank_is_none(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
@@ -357,8 +397,26 @@ class Shift(BaseModel):
     parent_shift_id: str | None = None
     start_commit: str | None = None
     test_result: TestResult | None = None
+    lint_result: TestResult | None = None
     files_changed: list[str] = Field(default_factory=list)
     reviewed_at: datetime | None = None
+    # Isolation (None: the shift ran in the project's folder): the work repository, its
+    # branch, and the shift's own range of commits on it.
+    workdir: str | None = None
+    branch: str | None = None
+    base_commit: str | None = None
+    head_commit: str | None = None
+    merge_state: MergeState | None = None
+
+    @property
+    def checks_passed(self) -> bool | None:
+        """Every check that ran passed; None when none ran."""
+        results = [r for r in (self.test_result, self.lint_result) if r is not None]
+        return all(r.passed for r in results) if results else None
+
+    @property
+    def checks_failed(self) -> bool:
+        return self.failure_kind is FailureKind.CHECKS_FAILED
 
     @property
     def duration_s(self) -> float | None:

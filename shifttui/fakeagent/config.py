@@ -15,6 +15,7 @@ DEFAULT_MODEL = "claude-sonnet-4-5"
 
 SCENARIOS = (
     "normal",
+    "edit",
     "bad_handoff",
     "no_handoff",
     "late_handoff",

@@ -74,6 +74,24 @@ def normal(t: Turn) -> TurnEnd | None:
     return None
 
 
+def edit(t: Turn) -> TurnEnd | None:
+    """Write SHIFTTUI_FAKE_FILE (default work.txt) with SHIFTTUI_FAKE_TEXT in the project, and
+    commit it when SHIFTTUI_FAKE_COMMIT is set (an agent may commit): isolation's tests."""
+    if t.index == 0:
+        name = os.environ.get("SHIFTTUI_FAKE_FILE") or "work.txt"
+        text = os.environ.get("SHIFTTUI_FAKE_TEXT", "work\n")
+        target = Path(t.config.cwd) / name
+        use_tool(t, "Write", {"file_path": str(target), "content": text}, text=f"Writing {name}.")
+        if os.environ.get("SHIFTTUI_FAKE_COMMIT"):
+            import subprocess
+
+            for args in (["add", "-A"], ["commit", "-qm", f"agent: {name}"]):
+                subprocess.run(["git", *args], cwd=t.config.cwd, check=False,
+                               capture_output=True, timeout=20)
+    _complete(t, f"Wrote {os.environ.get('SHIFTTUI_FAKE_FILE') or 'work.txt'}.")
+    return None
+
+
 def bad_handoff(t: Turn) -> TurnEnd | None:
     if t.index == 0:
         _work(t)
@@ -339,6 +357,7 @@ def _die(t: Turn, message: str, code: int) -> None:
 
 BASIC_FUNCS: dict[str, Scenario] = {
     "normal": normal,
+    "edit": edit,
     "bad_handoff": bad_handoff,
     "no_handoff": no_handoff,
     "late_handoff": late_handoff,

@@ -118,8 +118,15 @@ async def load_item(
 
 
 async def diff_range(store: Store, shift: Shift, project: Project) -> DiffRange:
-    """A later shift on the project started where this one's changes end; the latest shift's
-    changes run to the working tree."""
+    """An isolated shift's changes are its own range of commits in the work repository.
+    Otherwise a later shift on the project started where this one's changes end, and the
+    latest shift's changes run to the working tree."""
+    if shift.workdir and shift.base_commit and shift.head_commit:
+        return DiffRange(Path(shift.workdir), shift.base_commit, shift.head_commit,
+                         f"{shift.head_commit[:12]} (on {shift.branch})")
+    if shift.workdir and shift.status is ShiftStatus.RUNNING:
+        return DiffRange(Path(shift.workdir), shift.base_commit, None,
+                         "the work tree (still running)")
     nxt = await store.shifts.next_in_project(shift)
     if nxt is not None and nxt.start_commit:
         return DiffRange(Path(project.path), shift.start_commit, nxt.start_commit,

@@ -17,8 +17,10 @@ async def pause_if_failing(
     store: Store, shift: Shift, now: datetime
 ) -> tuple[Project, str, int] | None:
     """After `shift` ended: pause its project if this made N counted failures in a row.
-    Returns (project, reason, count) when it paused. Rate limits and abandons never count."""
-    if shift.status not in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
+    Returns (project, reason, count) when it paused. Rate limits and abandons never count;
+    failed checks (checks_failed) do."""
+    # A completed shift whose checks failed is a failure here: its handoff is no proof of work.
+    if shift.status not in (ShiftStatus.FAILED, ShiftStatus.EXPIRED) and not shift.checks_failed:
         return None
     if shift.failure_kind is not None and not shift.failure_kind.counts_toward_pause:
         return None

@@ -47,9 +47,11 @@ class _Section:
 
 
 async def build_context(
-    store: Store, project: Project, *, now: datetime, max_chars: int = 60_000
+    store: Store, project: Project, *, now: datetime, max_chars: int = 60_000,
+    git_note: str | None = None,
 ) -> str:
-    """Everything the agent should know before deciding what to do, capped at `max_chars`."""
+    """Everything the agent should know before deciding what to do, capped at `max_chars`.
+    `git_note`: how the work branch stands (isolation), at the head of the git section."""
     if max_chars < _MIN_CHARS:
         raise ValueError(f"max_chars must be at least {_MIN_CHARS}")
     root = Path(project.path)
@@ -58,7 +60,7 @@ async def build_context(
         store.handoffs.history(project.id, limit=1 + EARLIER_HANDOFFS),
         store.shifts.list(project.id, limit=RECENT_SHIFTS + 1),
         store.feedback.for_project(project.id, limit=FEEDBACK_SHOWN),
-        _git_section(root),
+        _git_section(root, git_note),
         asyncio.to_thread(_files_section, root, project.policy.context_files),
     )
     shifts = [
@@ -178,7 +180,7 @@ def _feedback_section(feedback: list[Feedback]) -> str:
 # git -----------------------------------------------------------------------------------------
 
 
-async def _git_section(path: Path) -> str:
+async def _git_section(path: Path, note: str | None = None) -> str:
     branch, status, log = await asyncio.gather(
         run_git(path, "symbolic-ref", "--short", "-q", "HEAD"),
         run_git(path, "status", "--short"),
@@ -196,7 +198,10 @@ async def _git_section(path: Path) -> str:
     else:
         head = await git_head(path)
         branch_text = f"detached HEAD at {head[:12]}" if head else "unknown"
-    lines = ["## Git", "", f"Branch: `{branch_text}`", "", "Status (`git status --short`):", ""]
+    lines = ["## Git", ""]
+    if note:
+        lines += [note, ""]
+    lines += [f"Branch: `{branch_text}`", "", "Status (`git status --short`):", ""]
     status_lines = status.out.rstrip("\n").splitlines() if status.code == 0 else []
     if status.code != 0:
         lines.append(f"    (git status failed: {first_line(status.err, 200)})")
@@ -338,9 +343,9 @@ def render_prompt(project: Project, context: str, *, now: datetime, deadline: da
 
 
 async def first_message(store: Store, project: Project, *, now: datetime, deadline: datetime,
-                        prefix: str = "") -> str:
+                        prefix: str = "", git_note: str | None = None) -> str:
     """The shift's first message: the context gathered now, in the prompt template."""
-    context = await build_context(store, project, now=now)
+    context = await build_context(store, project, now=now, git_note=git_note)
     return prefix + render_prompt(project, context, now=now, deadline=deadline)
 
 

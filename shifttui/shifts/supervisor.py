@@ -9,6 +9,7 @@ import functools
 import logging
 import os
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,19 +30,21 @@ from shifttui.base.models import (
     FailureKind,
     Handoff,
     HandoffInput,
+    Project,
     Shift,
     ShiftStatus,
     Trigger,
 )
 from shifttui.base.states import RunPhase
-from shifttui.base.text import money
+from shifttui.shifts import isolation
 from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop, StopKind
 from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
-from shifttui.shifts.agent.verify import run_test_command
 from shifttui.shifts.autopause import auto_pause
+from shifttui.shifts.checks import Checks, run_checks, store_ending
 from shifttui.shifts.control import ControlServer, handoff_arg, send_request
+from shifttui.shifts.notices import end_notice
 from shifttui.shifts.questions import OperatorQuestions
 from shifttui.shifts.resume import limits_left
 from shifttui.store import Store
@@ -88,6 +91,8 @@ class Supervisor:
         self._ticker: asyncio.Task[None] | None = None
         self._starting: set[str] = set()
         self._token = process_token()
+        # Called with each ended shift before anyone hears of it; says what it did, if anything.
+        self.after_end: Callable[[Shift], Awaitable[str | None]] | None = None
         atexit.register(_kill_at_exit, weakref.ref(self))
 
     # ------------------------------------------------------------------ starting
@@ -141,13 +146,17 @@ class Supervisor:
             )
         finally:
             self._starting.discard(proj.id)
+        proj, workspace = await self._enter(proj, shift)
+        if workspace is not None:
+            shift = await self.store.shifts.get(shift.id)  # with its work branch and base
         # The context (git processes, files, history) is gathered while Claude Code starts (about
         # 0.1 s): only the first message needs it, and ShiftRun awaits it after the CLI's start.
         # Gathered before the claim, its git processes slowed the start commit's read as much.
         # The claimed shift is running, so the context's history leaves it out.
         prompt = asyncio.ensure_future(first_message(
             self.store, proj, now=now, deadline=deadline,
-            prefix=RESUME_PROMPT if resume_of is not None else ""))
+            prefix=RESUME_PROMPT if resume_of is not None else "",
+            git_note=workspace.note if workspace else None))
         sink = EventSink(shift.id, self.store, self.bus, self.clock,
                          self.home.agent_log(shift.id),
                          on_storage_error=functools.partial(self._storage_failed, shift.id))
@@ -175,6 +184,18 @@ class Supervisor:
         self.control.ensure_serving()
         self.bus.publish(ShiftStarted(shift))
         return shift
+
+    async def _enter(self, proj: Project, shift: Shift
+                     ) -> tuple[Project, isolation.Workspace | None]:
+        """The claimed shift's work repository (isolation); a failure fails the shift."""
+        try:
+            return await isolation.enter(self.store, self.home.root, proj, shift)
+        except Exception as exc:
+            message = f"cannot prepare the work branch: {exc}"
+            with contextlib.suppress(ShiftTuiError):
+                await self.store.shifts.fail(shift.id, FailureKind.AGENT_ERROR, message,
+                                             self.clock.now())
+            raise StateError(f"{proj.name}: {message}") from None
 
     def running_ids(self) -> list[str]:
         return list(self._runs)
@@ -317,12 +338,18 @@ class Supervisor:
             with contextlib.suppress(ShiftTuiError):
                 await self.store.control.close_questions_of(shift_id, self.clock.now())
             final, handoff = await self._finish(run, ending)
+            merged = None
+            if self.after_end is not None:  # auto_merge, from a layer above this one
+                with contextlib.suppress(Exception):
+                    merged = await self.after_end(final)
+                    final = await self.store.shifts.get(shift_id)
             # Before anyone waiting hears of the end (`run` exits then): every path counts.
             paused = await self._auto_pause(final)
             if not done.done():
                 done.set_result(final)
             self.bus.publish(ShiftEnded(final, handoff))
-            self._notify_end(run, final, handoff)
+            self.bus.publish(end_notice(run.project.name, run.project.id, final, handoff,
+                                        merged))
             if paused is not None:
                 self.bus.publish(paused)
         except asyncio.CancelledError:
@@ -358,27 +385,18 @@ class Supervisor:
             return None
 
     async def _finish(self, run: ShiftRun, ending: Ending) -> tuple[Shift, Handoff | None]:
-        from shifttui.system.git import git_changed_files
-
         project, shift_id = run.project, run.shift.id
         files: list[str] = []
-        if Path(project.path).is_dir():
-            with contextlib.suppress(Exception):
-                files = await git_changed_files(Path(project.path), run.shift.start_commit)
-        test_result = None
-        command = project.policy.test_command
-        if command and run.agent_pid and ending.status in _TESTED \
-                and Path(project.path).is_dir():
-            run.phase = RunPhase.TESTING
-            run.publish_progress(force=True)
-            run.sink.add(EventKind.INFO, f"running tests: {command}", {"command": command})
-            test_result = await run_test_command(command, project.path,
-                                                 project.policy.test_timeout_seconds)
-            verdict = "passed" if test_result.passed else (
-                "timed out" if test_result.timed_out else f"failed (exit {test_result.exit_code})")
-            run.sink.add(EventKind.INFO if test_result.passed else EventKind.ERROR,
-                         f"tests {verdict} in {test_result.duration_s:.1f}s",
-                         test_result.model_dump())
+        message = ending.handoff.summary if ending.handoff is not None else ending.reason
+        try:
+            files = await isolation.leave(self.store, run.shift, project, message)
+        except Exception as exc:  # the ending must be stored whatever git says
+            log.exception("cannot record the range of %s", shift_id)
+            run.sink.add(EventKind.ERROR, f"cannot commit the shift's changes: {exc}", {})
+        checks = Checks()
+        if run.agent_pid and ending.status in _TESTED and Path(project.path).is_dir():
+            checks = await run_checks(run, project)
+            await isolation.tidy(await self.store.shifts.get(shift_id))
         await self._save_progress(run)
         now = self.clock.now()
         summary = {"status": ending.status, "reason": ending.reason,
@@ -388,50 +406,8 @@ class Supervisor:
                      f"{' (' + ending.failure_kind.value + ')' if ending.failure_kind else ''}"
                      f"{': ' + ending.reason if ending.reason else ''}", summary)
         await run.sink.flush()
-        handoff: Handoff | None = None
-        store = self.store.shifts
-        if ending.status is ShiftStatus.COMPLETED:
-            assert ending.handoff is not None
-            handoff = await store.complete(shift_id, ending.handoff, now=now,
-                                           author=ending.author, forced=ending.forced,
-                                           files_changed=files)
-        elif ending.status is ShiftStatus.ABANDONED:
-            await store.abandon(shift_id, ending.reason or "abandoned", now)
-        elif ending.status is ShiftStatus.INTERRUPTED:
-            await store.interrupt(shift_id, ending.reason, now)
-        elif ending.status is ShiftStatus.EXPIRED:
-            await store.expire(shift_id, ending.reason, now)
-        else:
-            kind = ending.failure_kind or FailureKind.AGENT_ERROR
-            await store.fail(shift_id, kind, ending.reason, now)
-        if ending.status is not ShiftStatus.COMPLETED or test_result is not None:
-            # (complete() already stored the files, in the shift and in its handoff)
-            await store.set_outcome_details(shift_id, files_changed=files,
-                                            test_result=test_result)
-        return await store.get(shift_id), handoff
-
-    def _notify_end(self, run: ShiftRun, shift: Shift, handoff: Handoff | None) -> None:
-        name = run.project.name
-        summary = handoff.summary.strip().splitlines()[0] if handoff is not None else None
-        data: dict[str, object] = {
-            "project": name, "outcome": shift.status.value,
-            "failure_kind": shift.failure_kind.value if shift.failure_kind else None,
-            "cost_usd": round(shift.cost_usd, 4), "duration_s": shift.duration_s,
-            "summary": summary, "error": shift.error, "forced": shift.forced,
-        }
-        if shift.status is ShiftStatus.COMPLETED:
-            how = " (forced)" if shift.forced else ""
-            self.bus.publish(Notice("shift_ended", f"{name}: shift completed{how}",
-                                    f"{money(shift.cost_usd)} — {summary}", run.project.id,
-                                    shift.id, data=data))
-        elif shift.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
-            kind = shift.failure_kind.value if shift.failure_kind else shift.status.value
-            self.bus.publish(Notice("shift_failed", f"{name}: shift {shift.status.value} "
-                                    f"({kind})", shift.error or "", run.project.id, shift.id,
-                                    "error", data=data))
-        else:
-            self.bus.publish(Notice("shift_ended", f"{name}: shift {shift.status.value}",
-                                    shift.error or "", run.project.id, shift.id, data=data))
+        handoff = await store_ending(self.store, shift_id, ending, files, checks, now)
+        return await self.store.shifts.get(shift_id), handoff
 
 
 def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:

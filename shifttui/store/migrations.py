@@ -175,6 +175,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE trigger_requests ADD COLUMN resume_of TEXT;
     ALTER TABLE trigger_requests ADD COLUMN shift_id TEXT;
     """,
+    # 6: isolated shifts (issue 14): the work repository and branch a shift ran on, its own
+    # range of commits there, whether that range reached the user's branch, and the lint check
+    # beside the tests.
+    """
+    ALTER TABLE shifts ADD COLUMN workdir TEXT;
+    ALTER TABLE shifts ADD COLUMN branch TEXT;
+    ALTER TABLE shifts ADD COLUMN base_commit TEXT;
+    ALTER TABLE shifts ADD COLUMN head_commit TEXT;
+    ALTER TABLE shifts ADD COLUMN merge_state TEXT
+        CHECK (merge_state IS NULL OR merge_state IN ('unmerged', 'merged', 'discarded'));
+    ALTER TABLE shifts ADD COLUMN lint_result TEXT;
+    CREATE INDEX shifts_unmerged ON shifts(project_id, started_at)
+        WHERE merge_state = 'unmerged';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,20 +5,29 @@ from __future__ import annotations
 import builtins  # `list` may name a method in subclasses
 import json
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from shifttui.base.models import FailureKind, Shift, ShiftStatus, TestResult, Trigger
+from shifttui.base.models import (
+    FailureKind,
+    MergeState,
+    Shift,
+    ShiftStatus,
+    TestResult,
+    Trigger,
+)
 from shifttui.store.db import Database, parse_ts, ts
 
 _COUNTED_FAILED = tuple(k.value for k in FailureKind if k.counts_toward_pause)
+_CHECKS_FAILED = FailureKind.CHECKS_FAILED.value
 
 
 def shift_from_row(row: aiosqlite.Row) -> Shift:
     started = parse_ts(row["started_at"])
     deadline = parse_ts(row["deadline"])
     assert started is not None and deadline is not None
-    test = row["test_result"]
+    test, lint = row["test_result"], _optional(row, "lint_result")
     return Shift(
         id=row["id"],
         project_id=row["project_id"],
@@ -44,9 +53,20 @@ def shift_from_row(row: aiosqlite.Row) -> Shift:
         parent_shift_id=row["parent_shift_id"],
         start_commit=row["start_commit"],
         test_result=TestResult.model_validate_json(test) if test else None,
+        lint_result=TestResult.model_validate_json(lint) if lint else None,
         files_changed=json.loads(row["files_changed"] or "[]"),
         reviewed_at=parse_ts(row["reviewed_at"]),
+        workdir=_optional(row, "workdir"),
+        branch=_optional(row, "branch"),
+        base_commit=_optional(row, "base_commit"),
+        head_commit=_optional(row, "head_commit"),
+        merge_state=MergeState(state) if (state := _optional(row, "merge_state")) else None,
     )
+
+
+def _optional(row: aiosqlite.Row, column: str) -> Any:
+    """A column of a later migration: a database opened at an older version has none."""
+    return row[column] if column in row.keys() else None
 
 
 class ShiftQueries:
@@ -114,7 +134,7 @@ class ShiftQueries:
         sql += " ORDER BY started_at DESC LIMIT 1000"
         count = 0
         for row in await self._db.fetchall(sql, params):
-            if row["status"] == "completed":
+            if row["status"] == "completed" and row["failure_kind"] != _CHECKS_FAILED:
                 break
             if row["status"] == "expired" or row["failure_kind"] in _COUNTED_FAILED:
                 count += 1
@@ -125,19 +145,39 @@ class ShiftQueries:
         the projects view needs all of them, and 200 round trips took most of its start-up."""
         rows = await self._db.fetchall(
             "WITH last_ok AS (SELECT project_id, MAX(started_at) AS at FROM shifts"
-            " WHERE status = 'completed' GROUP BY project_id)"
+            " WHERE status = 'completed' AND failure_kind IS NOT ?"
+            " GROUP BY project_id)"
             " SELECT s.project_id, s.status, s.failure_kind FROM shifts s"
             " JOIN projects p ON p.id = s.project_id"
             " LEFT JOIN last_ok l ON l.project_id = s.project_id"
-            " WHERE s.status IN ('failed', 'expired')"
+            " WHERE (s.status IN ('failed', 'expired')"
+            " OR (s.status = 'completed' AND s.failure_kind IS ?))"
             " AND (p.failures_reset_at IS NULL OR s.started_at >= p.failures_reset_at)"
-            " AND (l.at IS NULL OR s.started_at > l.at)"
+            " AND (l.at IS NULL OR s.started_at > l.at)",
+            (_CHECKS_FAILED, _CHECKS_FAILED),
         )
         counts: dict[str, int] = {}
         for row in rows:
             if row["status"] == "expired" or row["failure_kind"] in _COUNTED_FAILED:
                 counts[row["project_id"]] = counts.get(row["project_id"], 0) + 1
         return counts
+
+    async def unmerged(self, project_id: str) -> builtins.list[Shift]:
+        """The project's isolated shifts whose commits are on the work branch and not yet in
+        the user's branch, oldest first (the order they merge in)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM shifts WHERE project_id = ? AND merge_state = 'unmerged'"
+            " ORDER BY started_at, id", (project_id,),
+        )
+        return [shift_from_row(r) for r in rows]
+
+    async def on_work_branch(self, project_id: str) -> builtins.list[Shift]:
+        """The project's isolated shifts with a recorded range, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM shifts WHERE project_id = ? AND head_commit IS NOT NULL"
+            " AND branch IS NOT NULL ORDER BY started_at, id", (project_id,),
+        )
+        return [shift_from_row(r) for r in rows]
 
     async def cost_since(self, since: datetime) -> float:
         row = await self._db.fetchone(

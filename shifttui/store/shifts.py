@@ -17,6 +17,7 @@ from shifttui.base.models import (
     FailureKind,
     Handoff,
     HandoffInput,
+    MergeState,
     Shift,
     ShiftStatus,
     TestResult,
@@ -263,9 +264,22 @@ class Shifts(ShiftQueries):
         *,
         files_changed: builtins.list[str] | None = None,
         test_result: TestResult | None = None,
+        lint_result: TestResult | None = None,
+        checks_failed: bool = False,
     ) -> None:
-        """Facts gathered after the end: files changed (git) and the test command's result."""
+        """Facts gathered after the end: files changed (git), the checks' results, and
+        whether a completed shift's checks failed (failure kind checks_failed)."""
         async with self._db.write() as tx:
+            if lint_result is not None:
+                await tx.execute(
+                    "UPDATE shifts SET lint_result = ? WHERE id = ?",
+                    (lint_result.model_dump_json(), shift_id),
+                )
+            if checks_failed:
+                await tx.execute(
+                    "UPDATE shifts SET failure_kind = ? WHERE id = ? AND status = 'completed'",
+                    (FailureKind.CHECKS_FAILED.value, shift_id),
+                )
             if files_changed is not None:
                 await tx.execute(
                     "UPDATE shifts SET files_changed = ? WHERE id = ?",
@@ -281,6 +295,38 @@ class Shifts(ShiftQueries):
                     "UPDATE shifts SET test_result = ? WHERE id = ?",
                     (test_result.model_dump_json(), shift_id),
                 )
+
+    async def set_workspace(
+        self, shift_id: str, *, workdir: str, branch: str, base_commit: str
+    ) -> Shift:
+        """Where an isolated shift works: its base commit is also where it started."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE shifts SET workdir = ?, branch = ?, base_commit = ?, start_commit = ?"
+                " WHERE id = ?", (workdir, branch, base_commit, base_commit, shift_id),
+            )
+        return await self.get(shift_id)
+
+    async def set_range(
+        self, shift_id: str, *, base_commit: str, head_commit: str,
+        merge_state: MergeState | None,
+    ) -> None:
+        """An isolated shift's own commits, base (exclusive) to head (inclusive)."""
+        async with self._db.write() as tx:
+            await tx.execute(
+                "UPDATE shifts SET base_commit = ?, start_commit = ?, head_commit = ?,"
+                " merge_state = ? WHERE id = ?",
+                (base_commit, base_commit, head_commit,
+                 merge_state.value if merge_state else None, shift_id),
+            )
+
+    async def set_merge_state(self, shift_ids: builtins.list[str], state: MergeState) -> None:
+        if not shift_ids:
+            return
+        async with self._db.write() as tx:
+            for shift_id in shift_ids:
+                await tx.execute("UPDATE shifts SET merge_state = ? WHERE id = ?",
+                                 (state.value, shift_id))
 
     async def mark_reviewed(self, shift_id: str, now: datetime | None) -> None:
         async with self._db.write() as tx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +25,15 @@ class GitOut:
         return lines[0].strip() if lines else ""
 
 
-async def run_git(path: Path, *args: str, limit: int | None = None) -> GitOut:
+async def run_git(path: Path, *args: str, limit: int | None = None,
+                  env: Mapping[str, str] | None = None,
+                  timeout_s: float | None = None) -> GitOut:
     """Run git in `path`. A missing git or a timeout is a failed result, not an exception;
-    stdout is read up to `limit` characters, so a huge diff costs no memory."""
+    stdout is read up to `limit` characters, so a huge diff costs no memory. `env` adds to
+    the environment; `timeout_s` replaces GIT_TIMEOUT_S (a clone or `add -A` of a big tree)."""
     # Optional locks off: a status refresh must not fight the agent for the index lock.
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
-           "GIT_PAGER": "cat"}
+           "GIT_PAGER": "cat", **(env or {})}
     try:
         proc = await asyncio.create_subprocess_exec(
             "git", "-c", "core.quotepath=off", "-c", "color.ui=never", *args, cwd=path,
@@ -41,7 +44,7 @@ async def run_git(path: Path, *args: str, limit: int | None = None) -> GitOut:
         return GitOut(127, "", "git is not installed")
     except OSError as exc:
         return GitOut(126, "", f"cannot run git: {exc.strerror}")
-    timeout = GIT_TIMEOUT_S
+    timeout = GIT_TIMEOUT_S if timeout_s is None else timeout_s
     try:
         return await asyncio.wait_for(_collect(proc, limit), timeout)
     except TimeoutError:
