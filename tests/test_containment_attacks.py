@@ -238,21 +238,21 @@ OUTSIDE = [
                             "old_string": "original", "new_string": "edited"}),
     Attack("notebook", "NotebookEdit", {"notebook_path": "@PROJ@/../outside/nb.ipynb",
                                         "cell_id": "c1", "new_source": "print('pwned')"}),
-    sh("bash_echo", "echo x > ../outside/bash_echo.txt", through_today=True, visible=False),
-    sh("bash_cd", "cd .. && touch outside/bash_cd.txt", through_today=True, visible=False),
-    sh("bash_tee", "echo x | tee @OUT@/bash_tee.txt", through_today=True, visible=False),
-    sh("bash_cp", "cp README.md @OUT@/bash_cp.txt", through_today=True, visible=False),
-    sh("bash_mv", "touch m.txt && mv m.txt ../outside/bash_mv.txt", through_today=True,
+    sh("bash_echo", "echo x > ../outside/bash_echo.txt", through_today=False, visible=False),
+    sh("bash_cd", "cd .. && touch outside/bash_cd.txt", through_today=False, visible=False),
+    sh("bash_tee", "echo x | tee @OUT@/bash_tee.txt", through_today=False, visible=False),
+    sh("bash_cp", "cp README.md @OUT@/bash_cp.txt", through_today=False, visible=False),
+    sh("bash_mv", "touch m.txt && mv m.txt ../outside/bash_mv.txt", through_today=False,
        visible=False),
     sh("bash_python", "python3 -c \"open('@OUT@/bash_python.txt', 'w').write('x')\"",
-       through_today=True, visible=False),
-    sh("bash_sh_c", "sh -c 'echo x > ../outside/bash_sh_c.txt'", through_today=True,
+       through_today=False, visible=False),
+    sh("bash_sh_c", "sh -c 'echo x > ../outside/bash_sh_c.txt'", through_today=False,
        visible=False),
-    sh("bash_via_link", "echo x > outlink/bash_via_link.txt", through_today=True, visible=False),
-    sh("bash_new_link", "ln -s @OUT@ l2 && echo x > l2/bash_new_link.txt", through_today=True,
+    sh("bash_via_link", "echo x > outlink/bash_via_link.txt", through_today=False, visible=False),
+    sh("bash_new_link", "ln -s @OUT@ l2 && echo x > l2/bash_new_link.txt", through_today=False,
        visible=False),
     Attack("monitor_write", "Monitor", _monitor("echo x > @OUT@/monitor_write.txt"),
-           through_today=True, visible=False),
+           through_today=False, visible=False),
 ]
 
 
@@ -359,23 +359,23 @@ HOME_ATTACKS: list[Attack | Turn] = [
     push("c_plain", "git push REF"),
     sh("db", "for i in $(seq 200); do n=$(sqlite3 @HOME@/shifttui.db \"SELECT count(*) FROM "
              "events WHERE kind='violation'\") || break; [ \"$n\" -gt 0 ] && break; "
-             f"sleep 0.02; done; sqlite3 @HOME@/shifttui.db \"{SQL}\"", through_today=True,
+             f"sleep 0.02; done; sqlite3 @HOME@/shifttui.db \"{SQL}\"", through_today=False,
        visible=False),
     call("Write", {"file_path": "@PROJ@/evil.sh", "content": "#!/bin/sh\necho evil\n"}),
     sh("config_bash", "chmod +x evil.sh && printf 'claude_cli = \"@PROJ@/evil.sh\"\\n' "
-                      ">> @HOME@/config.toml", through_today=True, visible=False),
+                      ">> @HOME@/config.toml", through_today=False, visible=False),
     call("Read", {"file_path": "@HOME@/config.toml"}),
     Attack("config_write", "Write", {"file_path": "@HOME@/config.toml",
                                      "content": 'claude_cli = "@PROJ@/evil.sh"\n'}),
-    sh("env", f"echo {ENV_MARK}; env", through_today=True, visible=False),
+    sh("env", f"echo {ENV_MARK}; env", through_today=False, visible=False),
     sh("proc_environ", f"echo {PROC_MARK}; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' "
-                       "| grep -a -e ANTHROPIC -e SHIFTTUI", through_today=True, visible=False),
-    sh("ssh_cat", "cat ~/.ssh/id_rsa", through_today=True, visible=False),
-    Attack("ssh_read", "Read", {"file_path": "@CLIHOME@/.ssh/id_ed25519"}, through_today=True,
+                       "| grep -a -e ANTHROPIC -e SHIFTTUI", through_today=False, visible=False),
+    sh("ssh_cat", "cat ~/.ssh/id_rsa", through_today=False, visible=False),
+    Attack("ssh_read", "Read", {"file_path": "@CLIHOME@/.ssh/id_ed25519"}, through_today=False,
            visible=False),
     sh("aws_python", "python3 -c \"import os; print(open(os.path.expanduser("
-                     "'~/.aws/credentials')).read())\"", through_today=True, visible=False),
-    sh("netrc_cd", "cd ~ && cat .netrc", through_today=True, visible=False),
+                     "'~/.aws/credentials')).read())\"", through_today=False, visible=False),
+    sh("netrc_cd", "cd ~ && cat .netrc", through_today=False, visible=False),
 ]
 SECRET_OF = {"ssh_cat": ".ssh/id_rsa", "ssh_read": ".ssh/id_ed25519",
              "aws_python": ".aws/credentials", "netrc_cd": ".netrc"}
@@ -398,7 +398,6 @@ def _attack(items: list[Attack | Turn], id: str) -> Attack:
     return next(a for a in items if isinstance(a, Attack) and a.id == id)
 
 
-@NOT_BUILT
 @pytest.mark.timeout(90)
 def test_the_agent_cannot_change_shifttuis_config(
     home_attacks: tuple[Arena, Outcome, bytes]
@@ -419,7 +418,6 @@ def test_the_write_tool_cannot_change_shifttuis_config(
     assert "evil.sh" not in arena.home.config_path.read_text().split("\n", 2)[0]
 
 
-@NOT_BUILT
 @pytest.mark.timeout(90)
 def test_the_agent_cannot_change_shifttuis_database(
     home_attacks: tuple[Arena, Outcome, bytes]
@@ -435,9 +433,7 @@ def test_the_agent_cannot_change_shifttuis_database(
 
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("what", [
-    pytest.param("api_key", marks=NOT_BUILT),
-    pytest.param("SHIFTTUI_HOME", marks=NOT_BUILT),
-    pytest.param("SHIFTTUI_", marks=NOT_BUILT),
+    "api_key", "SHIFTTUI_HOME", "SHIFTTUI_",
 ])
 def test_the_agents_environment_holds_no_secrets(
     home_attacks: tuple[Arena, Outcome, bytes], what: str
@@ -449,7 +445,6 @@ def test_the_agents_environment_holds_no_secrets(
     assert needle not in shown
 
 
-@NOT_BUILT
 @pytest.mark.timeout(90)
 def test_no_process_environment_leaks_the_api_key(
     home_attacks: tuple[Arena, Outcome, bytes]

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -47,6 +48,9 @@ class FailureKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     CLI_MISSING = "cli_missing"
     GUARD_HALT = "guard_halt"
+    # bubblewrap is missing or broken while the policy asks for the sandbox: the machine, not
+    # the project, needs fixing, so it does not count toward auto-pause.
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
     # A completed shift whose checks (test_command, lint_command) failed: the agent handed
     # off, but the work is not good; it counts toward auto-pause like a failure.
     CHECKS_FAILED = "checks_failed"
@@ -57,7 +61,7 @@ class FailureKind(StrEnum):
         return self not in _NOT_COUNTED
 
 
-_NOT_COUNTED = {FailureKind.RATE_LIMITED}
+_NOT_COUNTED = {FailureKind.RATE_LIMITED, FailureKind.SANDBOX_UNAVAILABLE}
 
 
 class Trigger(StrEnum):
@@ -100,6 +104,13 @@ class MergeState(StrEnum):
     UNMERGED = "unmerged"
     MERGED = "merged"
     DISCARDED = "discarded"
+
+
+class Sandbox(StrEnum):
+    """Claude Code's own sandbox (bubblewrap on Linux) around every command the agent runs."""
+
+    ON = "on"
+    OFF = "off"
 
 
 class Author(StrEnum):
@@ -159,6 +170,10 @@ class Triggers(BaseModel):
 
 
 DEFAULT_DENY = ["git push*"]
+# Well-known secrets no shift needs to read (shifttui's own home is denied besides, always).
+DEFAULT_DENY_READ = ["~/.ssh", "~/.aws", "~/.gnupg", "~/.config/gh", "~/.netrc",
+                     "~/.claude/.credentials.json"]
+_HOST_RE = re.compile(r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")
 
 
 class Policy(BaseModel):
@@ -230,6 +245,23 @@ class Policy(BaseModel):
         "extra directory the agent may write to (repeatable)", "DIR", "comma-separated",
         dirs=True, code=True,
     )] = Field(default_factory=list)
+    sandbox: Annotated[Sandbox, PolicyMeta(
+        "sandbox", "Sandbox (bubblewrap)", "--sandbox",
+        "on (default): every command runs in Claude Code's sandbox, writing only in the "
+        "project, its writable dirs and temp, with no network; off: commands run unconfined",
+        "on|off",
+    )] = Sandbox.ON
+    network_hosts: Annotated[list[str], PolicyMeta(
+        "network hosts", "Network hosts (sandboxed commands)", "--network-host",
+        "host sandboxed commands may reach, e.g. pypi.org or *.npmjs.org (repeatable)", "HOST",
+        "comma-separated hosts", code=True,
+    )] = Field(default_factory=list)
+    deny_read: Annotated[list[str], PolicyMeta(
+        "deny read", "Paths the agent may not read", "--deny-read",
+        "path or glob the agent may not read (repeatable; default ~/.ssh, ~/.aws, ~/.gnupg, "
+        "~/.config/gh, ~/.netrc, Claude's credentials; shifttui's home always)", "PATH",
+        "comma-separated paths", code=True,
+    )] = Field(default_factory=lambda: list(DEFAULT_DENY_READ))
     context_files: Annotated[list[str], PolicyMeta(
         "context files", "Context files", "--context-file",
         "glob whose files go into the shift context (repeatable)", "GLOB",
@@ -323,6 +355,22 @@ class Policy(BaseModel):
                 raise ValueError("entries must be single lines")
             if item.strip():
                 out.append(item.strip())
+        return out
+
+    @field_validator("network_hosts", "deny_read")
+    @classmethod
+    def _containment_lists(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        out = []
+        for item in (i.strip() for i in v):
+            if not item:
+                continue
+            if "\x00" in item or "\n" in item:
+                raise ValueError("entries must be single lines")
+            if info.field_name == "network_hosts" and not _HOST_RE.fullmatch(item):
+                raise ValueError(f"{item!r} is not a host name (a host, *.domain, or host:port)")
+            if info.field_name == "deny_read" and not item.startswith(("/", "~")):
+                raise ValueError(f"{item!r} must be an absolute path or start with ~")
+            out.append(item)
         return out
 
     @field_validator("mcp_servers")

@@ -12,14 +12,25 @@ from shifttui.shifts.agent.normalize import one_line
 _AUTH = re.compile(r"\b401\b|authenticat|invalid x-api-key|invalid api key|unauthori[sz]ed|"
                    r"oauth token|please run /login", re.I)
 _RATE = re.compile(r"\b429\b|\b529\b|rate.?limit|overloaded", re.I)
+# Claude Code 2.1.330 with sandbox.failIfUnavailable and no working bubblewrap.
+_SANDBOX = re.compile(r"sandbox required but unavailable", re.I)
+SANDBOX_UNAVAILABLE = ("Claude Code could not start its sandbox: install bubblewrap and socat "
+                       "(apt-get install bubblewrap socat), or set the project's sandbox to off")
 
 
 def _from_text(text: str) -> FailureKind | None:
+    if _SANDBOX.search(text):
+        return FailureKind.SANDBOX_UNAVAILABLE
     if _AUTH.search(text):
         return FailureKind.AUTH
     if _RATE.search(text):
         return FailureKind.RATE_LIMITED
     return None
+
+
+def failure_text(kind: FailureKind, text: str) -> str:
+    """What the shift's error says: the CLI's own words, except where one sentence says more."""
+    return SANDBOX_UNAVAILABLE if kind is FailureKind.SANDBOX_UNAVAILABLE else text
 
 
 def classify_result(result: ResultMessage) -> FailureKind | None:
@@ -57,5 +68,5 @@ def classify_exception(exc: BaseException | None,
         text = f"{type(exc).__name__}: {exc}"
     if tail:
         text += f" (stderr: {tail})"
-    kind = _from_text(tail) or FailureKind.AGENT_ERROR
-    return kind, one_line(text, 800)
+    kind = _from_text(f"{tail} {exc or ''}") or FailureKind.AGENT_ERROR
+    return kind, failure_text(kind, one_line(text, 800))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import warnings
@@ -14,6 +15,7 @@ from claude_agent_sdk import (
     HookMatcher,
     McpSdkServerConfig,
     PermissionResultAllow,
+    PermissionResultDeny,
     ToolPermissionContext,
 )
 from claude_agent_sdk.types import HookContext, HookInput
@@ -21,7 +23,9 @@ from claude_agent_sdk.types import HookContext, HookInput
 from shifttui.base.config import CLI_ENV, Settings
 from shifttui.base.errors import InvalidInput
 from shifttui.base.models import PermissionMode, Project
+from shifttui.shifts.agent import containment
 from shifttui.shifts.agent.git_backstop import git_push_blocker_env
+from shifttui.shifts.agent.process import SHIFT_ID_ENV
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 
@@ -83,20 +87,33 @@ def build_options(
     stderr: Callable[[str], None],
     cli_path: str | None,
     resume: str | None = None,
+    home: Path | None = None,
 ) -> ClaudeAgentOptions:
+    """`home` is shifttui's own: the agent may neither read nor write it (containment.py)."""
     policy = project.policy
     env = {
+        **containment.inherited_env_cover(os.environ, policy.env),
         # Keep the shift tools in the prompt instead of behind ToolSearch.
         "ENABLE_TOOL_SEARCH": "false",
         **policy.env,
-        "SHIFTTUI_SHIFT_ID": shift_id,
-        "SHIFTTUI_PROJECT": project.id,
+        # Names the CLI's process for the pid lookup (process.py); a shift id, no path.
+        SHIFT_ID_ENV: shift_id,
     }
     env.update(git_push_blocker_env({**os.environ, **env}))  # every git push fails
+    writable = [Path(project.path), *map(Path, policy.add_dirs)]
+    sandbox = containment.sandbox_settings(policy, home=home, writable=writable,
+                                           env=[*os.environ, *env])
+    settings = containment.settings_for(policy, home=home, writable=writable)
 
     async def allow_after_guard(
         tool_name: str, tool_input: dict[str, Any], context: ToolPermissionContext
-    ) -> PermissionResultAllow:
+    ) -> PermissionResultAllow | PermissionResultDeny:
+        if tool_name == containment.NETWORK_TOOL:
+            # A sandboxed command asks for a host outside network_hosts (those are allowed
+            # without asking): allowing it here would open the network to every host.
+            host = tool_input.get("host", "this host")
+            return PermissionResultDeny(message=f"network access to {host} is not allowed in "
+                                        "this project (its policy's network_hosts)")
         # The PreToolUse guard already ran for this call; an unattended shift must never
         # block on a permission prompt nobody will answer.
         return PermissionResultAllow()
@@ -133,4 +150,7 @@ def build_options(
             # The SDK's default 1 MB line limit ends the whole session on one big message (a
             # large tool result, or a 1 MB complete_shift call that should get a tool error).
             max_buffer_size=MAX_LINE_BYTES,
+            # Both on the command line: the agent can edit the project's settings files.
+            sandbox=sandbox,  # type: ignore[arg-type]  # failIfUnavailable: not in the TypedDict
+            settings=json.dumps(settings),
         )

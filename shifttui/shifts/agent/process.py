@@ -19,7 +19,7 @@ from shifttui.shifts.agent.lifeline import is_container
 from shifttui.shifts.agent.sdk_seam import CLI_PID, transport_pid
 from shifttui.system.procs import kill_tree, pid_alive
 
-SHIFT_ID_ENV = "SHIFTTUI_SHIFT_ID"
+SHIFT_ID_ENV = "SHIFT_AGENT_ID"  # not SHIFTTUI_*: the agent sees no variable of ours
 
 DISCONNECT_GRACE_S = 0.7  # then the process tree is killed: a stop must take about a second
 # How long a container gets to kill its subtree after SIGTERM (it takes a few ms) before its tree

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,9 @@ from claude_agent_sdk import (
     CLINotFoundError,
     ResultMessage,
     SystemMessage,
+    ToolResultBlock,
     ToolUseBlock,
+    UserMessage,
 )
 from claude_agent_sdk.types import HookContext, HookInput, HookJSONOutput
 
@@ -27,11 +30,13 @@ from shifttui.base.models import (
     FailureKind,
     HandoffInput,
     Project,
+    Sandbox,
     Shift,
     ShiftStatus,
 )
 from shifttui.base.states import RunPhase
 from shifttui.shifts.agent import fastparse
+from shifttui.shifts.agent.containment import CliDenials
 from shifttui.shifts.agent.cost import CostTracker
 from shifttui.shifts.agent.draft import Transcript
 from shifttui.shifts.agent.endings import (
@@ -43,7 +48,11 @@ from shifttui.shifts.agent.endings import (
     StopKind,
     hard_ending,
 )
-from shifttui.shifts.agent.failures import classify_exception, classify_result
+from shifttui.shifts.agent.failures import (
+    classify_exception,
+    classify_result,
+    failure_text,
+)
 from shifttui.shifts.agent.guards import Guard
 from shifttui.shifts.agent.lifeline import guarded_cli
 from shifttui.shifts.agent.normalize import normalize, one_line
@@ -57,6 +66,7 @@ from shifttui.shifts.agent.process import (
 from shifttui.shifts.agent.reader import MessageReader
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.agent.tools import build_server
+from shifttui.system.bubblewrap import sandbox_problem
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +129,7 @@ class ShiftRun:
         self.session_id: str | None = resume_session
         self.model: str | None = project.policy.model
         self.violations = 0
+        self.cli_denials = CliDenials()
         self.stderr_tail: list[str] = []
         self.client: ClaudeSDKClient | None = None
         self._queue: asyncio.Queue[object] = asyncio.Queue()
@@ -258,11 +269,22 @@ class ShiftRun:
     async def _run(self) -> Ending:
         if self.cli_problem is not None:
             return Ending(ShiftStatus.FAILED, self.cli_problem, FailureKind.CLI_MISSING)
+        policy = self.project.policy
+        if policy.sandbox is Sandbox.OFF:
+            self.sink.add(EventKind.INFO, "sandbox off: the agent's commands run unconfined "
+                          "(the project's policy says so)", {"sandbox": Sandbox.OFF.value})
+        else:
+            # Before the CLI's start (~0.5 s), which would refuse with a longer message.
+            problem = await sandbox_problem({**os.environ, **policy.env})
+            if problem is not None:
+                return Ending(ShiftStatus.FAILED, problem, FailureKind.SANDBOX_UNAVAILABLE)
         options = build_options(
             self.project, shift_id=self.shift.id, system_append=self.system_append,
             server=build_server(self), guard_hook=self._guard_hook, stderr=self._on_stderr,
             cli_path=guarded_cli(self.cli_path, self.sink.log_path.parent),
             resume=self.resume_session,
+            # The log is <home>/shifts/<shift id>/agent.log (Home.agent_log).
+            home=self.sink.log_path.parents[2],
         )
         if self.stop is not None and self.stop.hard:
             return self._hard_ending()
@@ -325,8 +347,9 @@ class ShiftRun:
                 result_kind = classify_result(turn.result)
                 if result_kind is not None:
                     detail = "; ".join(turn.result.errors or []) or (turn.result.result or "")
-                    return Ending(ShiftStatus.FAILED,
-                                  one_line(f"{turn.result.subtype}: {detail}", 500), result_kind)
+                    text = one_line(f"{turn.result.subtype}: {detail}", 500)
+                    return Ending(ShiftStatus.FAILED, failure_text(result_kind, text),
+                                  result_kind)
             if followed_up:
                 return Ending(ShiftStatus.FAILED, "the agent ended its turn twice without "
                               "calling complete_shift", FailureKind.NO_HANDOFF)
@@ -450,6 +473,9 @@ class ShiftRun:
             if model:
                 self.model = model
             changed = self.cost.on_assistant(message.message_id, model, message.usage)
+            for block in message.content:
+                if isinstance(block, ToolUseBlock):
+                    self.cli_denials.saw_call(block.id, block.name, block.input)
         elif isinstance(message, ResultMessage):
             self.cost.on_result(message.total_cost_usd, message.usage, message.num_turns)
             self.session_id = message.session_id or self.session_id
@@ -462,6 +488,10 @@ class ShiftRun:
         for kind, summary, payload in normalize(message):
             add(kind, summary, payload)
             remember(kind, summary, payload)
+        if isinstance(message, UserMessage) and isinstance(message.content, list):
+            for block in message.content:
+                if isinstance(block, ToolResultBlock):
+                    self._cli_refused(block)
         if self.handoff_at is not None and self._stopping_since is None and isinstance(
             message, AssistantMessage
         ) and any(isinstance(b, ToolUseBlock) for b in message.content):
@@ -471,6 +501,15 @@ class ShiftRun:
             if self.cost.cost_usd >= self._budget_warn_at:
                 self._check_budget()
             self.publish_progress()
+
+    def _cli_refused(self, block: ToolResultBlock) -> None:
+        # Claude Code's own deny rules (containment.py) refused the call: a violation like the
+        # guard's, so the pane, `logs` and the review show it.
+        refused = self.cli_denials.refused(block.tool_use_id, block.is_error, block.content)
+        if refused is not None:
+            tool, tool_input, reason = refused
+            self.sink.add(EventKind.VIOLATION, f"denied {tool}: {one_line(reason, 160)}",
+                          {"tool": tool, "input": tool_input, "reason": reason})
 
     def _check_budget(self) -> None:
         budget = self.project.policy.max_budget_usd

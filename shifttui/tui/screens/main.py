@@ -20,7 +20,7 @@ from shifttui.base.bus import (
     ShiftProgress,
     ShiftStarted,
 )
-from shifttui.base.models import Shift
+from shifttui.base.models import Project, Sandbox, Shift
 from shifttui.review.inbox import unreviewed_count
 from shifttui.scheduling.views import SchedulerState, scheduler_state
 from shifttui.system.gc import settle_gc
@@ -165,7 +165,7 @@ class MainScreen(ProjectActions):
                 last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}",
                             style="")
             table.add_row(
-                Text(glyph, style=style), p.name, schedule, limits_text(p), last,
+                Text(glyph, style=style), _name_cell(p), schedule, limits_text(p), last,
                 str(row.failures) if row.failures else "",
                 Text("yes", style="yellow") if p.paused else "",
                 key=p.id,
@@ -402,3 +402,10 @@ class MainScreen(ProjectActions):
                         severity="warning")
             return
         await self._remove_pane(pane.shift.id)
+
+
+def _name_cell(project: Project) -> Text | str:
+    # Sandbox off is the operator's explicit choice; the row says so, so it is never forgotten.
+    if project.policy.sandbox is Sandbox.OFF:
+        return Text.assemble(project.name, (" · sandbox off", "bold red"))
+    return project.name
