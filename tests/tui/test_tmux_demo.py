@@ -57,8 +57,24 @@ def test_demo_start_stream_abandon(session: str) -> None:
     _tmux("send-keys", "-t", session, "s")
     screen = _wait_for(session, "▶ parser")
     _wait_for(session, "Reading the last handoff")  # the agent's text streams in
-    screen = _wait_for(session, "at this rate")
+    # The gauges (the burn-rate projection waits for a minute of data: not asserted here).
+    screen = _wait_for(session, "tokens ")
     assert "cost $" in screen and "1 running" in screen
+    # Drill down: the live log has focus after Tab, Enter opens the shift's events, / searches.
+    _tmux("send-keys", "-t", session, "Tab")
+    _tmux("send-keys", "-t", session, "Enter")
+    _wait_for(session, "filter: all")
+    _tmux("send-keys", "-t", session, "/")
+    _wait_for(session, "search this shift")  # the search line has focus: type into it
+    _tmux("send-keys", "-t", session, "-l", "handoff")
+    _tmux("send-keys", "-t", session, "Enter")
+    screen = _wait_for(session, "/handoff")
+    assert " of " in screen.split("/handoff", 1)[1].splitlines()[0], screen
+    _tmux("send-keys", "-t", session, "Enter")  # the current match, whole
+    _wait_for(session, "ctrl+c copies the JSON")
+    _tmux("send-keys", "-t", session, "Escape")
+    _tmux("send-keys", "-t", session, "Escape")  # back on the main screen
+    _wait_for(session, "3 projects")
     _tmux("send-keys", "-t", session, "a")
     _wait_for(session, "Abandon the shift on parser?")
     _tmux("send-keys", "-t", session, "-l", "seen enough")

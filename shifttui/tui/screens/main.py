@@ -244,8 +244,10 @@ class MainScreen(ProjectActions):
         from shifttui.tui.screens.detail import ProjectDetailScreen
 
         shown = self._shown_pane()
-        if shown is not None and shown.log_widget.has_focus:
-            self._open_log(shown.shift.id)  # Enter in a live log: drill down into its events
+        focused = self.focused
+        if shown is not None and focused is not None and focused is not self.table \
+                and self.query_one("#live") in focused.ancestors_with_self:
+            self._open_log(shown.shift.id)  # Enter in the live pane: drill down into its events
             return
         pid = self.current_project_id()
         if pid is not None:
