@@ -26,6 +26,7 @@ from shifttui.base.text import printable
 from shifttui.cli import (
     commands_app,
     commands_control,
+    commands_merge,
     commands_portfolio,
     commands_projects,
     commands_review,
@@ -38,7 +39,8 @@ from shifttui.cli.base import Ctx, settings_flags
 from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
-           commands_review, commands_portfolio, commands_status, commands_control]
+           commands_review, commands_portfolio, commands_status, commands_control,
+           commands_merge]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

@@ -15,6 +15,8 @@ from shifttui.cli.base import Ctx, print_json
 from shifttui.cli.policy_flags import add_policy_flags, apply_policy_flags
 from shifttui.cli.views import print_project, project_details, project_json, shift_json
 from shifttui.store import Store
+from shifttui.system import workrepo
+from shifttui.system.workrepo import work_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -181,7 +183,9 @@ async def cmd_show(args: argparse.Namespace, ctx: Ctx) -> int:
     if args.shifts < 0:
         raise InvalidInput("--shifts must be 0 or more")
     project = await ctx.store.projects.get(args.name)
-    details = await project_details(ctx.store, project, args.shifts, ctx.clock.now())
+    work = work_path(ctx.home.root, project.id)
+    details = await project_details(ctx.store, project, args.shifts, ctx.clock.now(),
+                                    str(work) if work.is_dir() else None)
     if args.json:
         print_json(details)
     else:
@@ -272,6 +276,9 @@ async def cmd_remove(args: argparse.Namespace, ctx: Ctx) -> int:
                          "abandon it before removing the project")
     history = history_words(await ctx.store.projects.history_counts(project.id))
     deletes = f"deletes {history}" if history else "deletes no history (it has none yet)"
+    if unmerged := await ctx.store.shifts.unmerged(project.id):
+        deletes += (f", and the work branch with {len(unmerged)} unmerged shift"
+                    f"{'s' if len(unmerged) != 1 else ''}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise InvalidInput(f"removing {project.name} {deletes}; confirm with "
@@ -285,8 +292,11 @@ async def cmd_remove(args: argparse.Namespace, ctx: Ctx) -> int:
             print(f"kept {project.name}: nothing removed")
             return 1
     await ctx.store.projects.remove(project.id)
+    # Its work repository goes too (unmerged shifts' commits with it: the user confirmed).
+    work = " and its work branch" if await workrepo.remove(work_path(ctx.home.root,
+                                                                     project.id)) else ""
     print(f"removed project {project.name}" + (f" and {history}" if history else "")
-          + " (the directory is untouched)")
+          + work + " (the directory is untouched)")
     return 0
 
 

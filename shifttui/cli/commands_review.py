@@ -70,10 +70,12 @@ async def cmd_inbox(args: argparse.Namespace, ctx: Ctx) -> int:
     n = len(items)
     print(f"{n} shift{'s' if n != 1 else ''} waiting for review, most recently ended first:\n")
     print(fmt.table(
-        ["ID", "PROJECT", "STATUS", "ENDED", "TIME", "COST", "TESTS", "CHANGES", "SUMMARY"],
+        ["ID", "PROJECT", "STATUS", "ENDED", "TIME", "COST", "CHECKS", "MERGE", "CHANGES",
+         "SUMMARY"],
         [_row(item) for item in items],
     ))
-    print("\nrate one with `shifttui review NAME|SHIFT --rating N --note TEXT`")
+    print("\nrate one with `shifttui review NAME|SHIFT --rating N --note TEXT`; read one with "
+          "`shifttui diff SHIFT`, then `shifttui merge NAME|SHIFT` or `shifttui discard SHIFT`")
     return 0
 
 
@@ -82,10 +84,11 @@ def _row(item: InboxItem) -> list[str]:
     status = s.status.value
     if s.failure_kind is not None:
         status += f":{s.failure_kind.value}"
-    tests = "-" if s.test_result is None else ("passed" if s.test_result.passed else "FAILED")
+    checks = {None: "-", True: "passed", False: "FAILED"}[s.checks_passed]
+    merged = s.merge_state.value if s.merge_state else "-"
     changes = item.diff.summary() if item.diff is not None else "-"
     return [s.id, item.project.name, status, fmt.local_time(s.ended_at),
-            fmt.duration(s.duration_s), fmt.cost(s.cost_usd), tests, changes,
+            fmt.duration(s.duration_s), fmt.cost(s.cost_usd), checks, merged, changes,
             fmt.first_line(item.title, 60)]
 
 

@@ -98,4 +98,6 @@ async def run_shift(args: argparse.Namespace, ctx: Ctx) -> int:
         elif final.error:
             line += f" — {final.error}"
         print(printable(line))
+    if final.checks_failed:
+        return 1  # it handed off, but its checks failed: not a success to a script
     return EXIT_CODES.get(final.status, 2)

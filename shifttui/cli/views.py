@@ -20,6 +20,9 @@ def shift_json(shift: Shift, project_name: str | None = None) -> dict[str, Any]:
     data = shift.model_dump(mode="json", exclude={"owner_token"})
     data["project"] = project_name or shift.project_id
     data["duration_s"] = shift.duration_s
+    # test_result stays where scripts found it before the checks grew
+    data["checks"] = {"passed": shift.checks_passed, "test": data["test_result"],
+                      "lint": data.pop("lint_result"), "judge": None}
     return data
 
 
@@ -48,8 +51,8 @@ def shift_table(shifts: list[Shift], names: dict[str, str], now: datetime) -> st
 
 
 def _outcome(shift: Shift) -> str:
-    if shift.failure_kind and shift.status.value == "failed":
-        return f"failed:{shift.failure_kind.value}"
+    if shift.failure_kind and (shift.status.value == "failed" or shift.checks_failed):
+        return f"{shift.status.value}:{shift.failure_kind.value}"
     return shift.status.value + (" (forced)" if shift.forced else "")
 
 
@@ -57,15 +60,20 @@ def _note(shift: Shift) -> str:
     parts = []
     if shift.test_result is not None:
         parts.append("tests passed" if shift.test_result.passed else "tests FAILED")
+    if shift.lint_result is not None:
+        parts.append("lint passed" if shift.lint_result.passed else "lint FAILED")
+    if shift.merge_state is not None:
+        parts.append(shift.merge_state.value)
     if shift.error:
         parts.append(fmt.first_line(shift.error, 50))
     return "; ".join(parts)
 
 
 async def project_details(
-    store: Store, project: Project, shifts: int, now: datetime
+    store: Store, project: Project, shifts: int, now: datetime, work_repo: str | None = None
 ) -> dict[str, Any]:
-    """Everything `project show` prints, as JSON-ready data."""
+    """Everything `project show` prints, as JSON-ready data; `work_repo`: where its isolated
+    shifts work (None: they run in place, or none has run yet)."""
     history = await store.shifts.list(project.id, limit=shifts) if shifts else []
     running = await store.shifts.running_for(project.id)
     handoff = await store.handoffs.latest(project.id)
@@ -78,6 +86,8 @@ async def project_details(
     )
     data["shifts"] = [shift_json(s, project.name) for s in history]
     data["latest_handoff"] = handoff_json(handoff, project.name) if handoff else None
+    data["work_repo"] = work_repo
+    data["unmerged_shifts"] = [s.id for s in await store.shifts.unmerged(project.id)]
     return data
 
 
@@ -93,6 +103,7 @@ def print_project(project: Project, details: dict[str, Any], now: datetime) -> N
     print(f"{project.name}  (id {project.id})")
     print(fmt.pairs([
         ("path", project.path),
+        ("work branch", _work_branch(project, details)),
         ("state", state),
         ("created", fmt.local_time(project.created_at)),
         ("failures", f"{fails} in a row" + (f" (pauses at {limit})" if limit else "")),
@@ -112,6 +123,15 @@ def print_project(project: Project, details: dict[str, Any], now: datetime) -> N
         print(_indent(handoff["summary"]))
         for step in handoff["next_steps"]:
             print(f"  next: {step}")
+
+
+def _work_branch(project: Project, details: dict[str, Any]) -> str:
+    where = details.get("work_repo")
+    if not where:
+        return "none (shifts run in the project folder, or none has run yet)"
+    waiting = len(details.get("unmerged_shifts") or [])
+    return (f"shifttui/{project.id} in {where}"
+            + (f" ({waiting} shift{'s' if waiting != 1 else ''} to merge)" if waiting else ""))
 
 
 def policy_lines(policy: Policy, next_runs: list[str]) -> list[tuple[str, str]]:

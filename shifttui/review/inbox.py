@@ -74,6 +74,10 @@ class InboxItem:
             "error": s.error,
             "files_changed": s.files_changed,
             "test_result": s.test_result.model_dump(mode="json") if s.test_result else None,
+            "lint_result": s.lint_result.model_dump(mode="json") if s.lint_result else None,
+            "checks_passed": s.checks_passed,
+            "merge_state": s.merge_state.value if s.merge_state else None,
+            "branch": s.branch,
             "handoff": self.handoff.model_dump(mode="json") if self.handoff else None,
         }
         if self.diff is not None:

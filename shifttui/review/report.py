@@ -123,6 +123,10 @@ def _shift_line(s: Shift, summary: str, hm: _Fmt) -> str:
         facts.insert(0, s.failure_kind.value)
     if s.test_result is not None:
         facts.append("tests passed" if s.test_result.passed else "tests FAILED")
+    if s.lint_result is not None:
+        facts.append("lint passed" if s.lint_result.passed else "lint FAILED")
+    if s.merge_state is not None:
+        facts.append(s.merge_state.value)
     line = f"- **{hm(s.started_at)}** {status} · " + " · ".join(facts) + f" · `{s.id}`"
     # The handoff says what a shift did; without one, its error says why not.
     text = first_line(summary, SUMMARY_CHARS) if summary else first_line(s.error, SUMMARY_CHARS)
@@ -133,7 +137,7 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
               hm: _Fmt) -> list[str]:
     events: list[tuple[datetime, str, str]] = []
     for s in shifts:
-        if s.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED):
+        if s.status in (ShiftStatus.FAILED, ShiftStatus.EXPIRED) or s.checks_failed:
             kind = s.failure_kind.value if s.failure_kind else s.status.value
             error = first_line(s.error, SUMMARY_CHARS)
             when = s.ended_at or s.started_at

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from datetime import tzinfo
@@ -21,6 +22,7 @@ from shifttui.base.config import Home, Settings
 from shifttui.base.errors import StateError
 from shifttui.base.models import Shift, Trigger
 from shifttui.base.states import Decision, DecisionOutcome
+from shifttui.review.merge import auto_merge
 from shifttui.runtime.mirror import ForeignShifts
 from shifttui.runtime.notifier import Notifier, worth_telling
 from shifttui.scheduling.cron import local_tz
@@ -68,6 +70,8 @@ class Runtime:
             cli_path=cli_path, kind=kind,
         )
         self.bus = self.supervisor.bus
+        # auto_merge lives in review, above the supervisor: handed down, not imported there.
+        self.supervisor.after_end = functools.partial(auto_merge, store, home.root)
         self.notifier = Notifier(self.bus, notify_command or (lambda: settings.notify_command),
                                  worth=worth_telling,
                                  on_problem=on_notify_problem)

@@ -22,7 +22,7 @@ from shifttui.scheduling.cron import local_tz
 
 __all__ = ["STATUS_GLYPH", "STATUS_STYLE", "ago", "duration", "event_line", "first_line",
            "handoff_markdown", "kind_glyph", "local_time", "money", "next_fires", "operator_words",
-           "shift_outcome",
+           "shift_glyph", "shift_outcome", "shift_style",
            "skipped_line", "tests_cell", "tokens"]
 
 STATUS_GLYPH = {
@@ -96,13 +96,23 @@ def local_time(when: datetime | None, *, with_date: bool = True) -> str:
 
 
 def shift_outcome(shift: Shift) -> str:
-    """'completed', 'failed: no_handoff', 'completed (forced)'."""
+    """'completed', 'failed: no_handoff', 'completed (forced)', 'completed: checks_failed'."""
     text = shift.status.value
-    if shift.failure_kind and shift.status is ShiftStatus.FAILED:
+    if shift.failure_kind and (shift.status is ShiftStatus.FAILED or shift.checks_failed):
         text += f": {shift.failure_kind.value}"
     if shift.forced:
         text += " (forced)"
     return text
+
+
+def shift_glyph(shift: Shift) -> str:
+    """The status glyph; a completed shift whose checks failed gets the failure's."""
+    return STATUS_GLYPH[ShiftStatus.FAILED if shift.checks_failed else shift.status]
+
+
+def shift_style(shift: Shift) -> str:
+    """The status colour; failed checks are red wherever the outcome shows."""
+    return STATUS_STYLE[ShiftStatus.FAILED if shift.checks_failed else shift.status]
 
 
 def tests_cell(shift: Shift) -> str:

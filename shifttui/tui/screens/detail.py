@@ -20,13 +20,13 @@ from shifttui.base.policy_meta import describe
 from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (
-    STATUS_GLYPH,
-    STATUS_STYLE,
     duration,
     first_line,
     local_time,
     money,
+    shift_glyph,
     shift_outcome,
+    shift_style,
     tests_cell,
 )
 from shifttui.tui.messages import CoreEvent, ProjectsChanged
@@ -149,7 +149,7 @@ class ProjectDetailScreen(ProjectActions):
         if note.plain:
             self.notes[s.id] = note
         self.table.add_row(
-            Text(f"{STATUS_GLYPH[s.status]} {shift_outcome(s)}", style=STATUS_STYLE[s.status]),
+            Text(f"{shift_glyph(s)} {shift_outcome(s)}", style=shift_style(s)),
             s.trigger.value, local_time(s.started_at)[5:], duration(s.duration_s),
             money(s.cost_usd), str(s.num_turns), tests_cell(s),
             *([first_line(plain, 50)] if self.wide else []), key=s.id,

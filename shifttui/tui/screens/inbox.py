@@ -31,14 +31,14 @@ from shifttui.review.inbox import (
     unreviewed_count,
 )
 from shifttui.tui.format import (
-    STATUS_GLYPH,
-    STATUS_STYLE,
     duration,
     first_line,
     handoff_markdown,
     local_time,
     money,
+    shift_glyph,
     shift_outcome,
+    shift_style,
 )
 from shifttui.tui.messages import CoreEvent
 from shifttui.tui.services import services
@@ -179,9 +179,9 @@ class InboxScreen(Screen[None]):
             s = item.shift
             ended = s.ended_at or s.started_at
             table.add_row(
-                Text(STATUS_GLYPH[s.status], style=STATUS_STYLE[s.status]),
+                Text(shift_glyph(s), style=shift_style(s)),
                 item.project.name,
-                Text(shift_outcome(s), style=STATUS_STYLE[s.status]),
+                Text(shift_outcome(s), style=shift_style(s)),
                 local_time(ended)[5:],
                 money(s.cost_usd),
                 first_line(_summary(item), room),
@@ -336,7 +336,7 @@ def detail_markdown(item: InboxItem, stat: DiffStat | None) -> str:
     s = item.shift
     facts = [s.trigger.value, f"started {local_time(s.started_at)}", duration(s.duration_s),
              money(s.cost_usd), f"{s.num_turns} turns"]
-    lines = [f"### {item.project.name} · {STATUS_GLYPH[s.status]} {shift_outcome(s)}",
+    lines = [f"### {item.project.name} · {shift_glyph(s)} {shift_outcome(s)}",
              "", " · ".join(facts) + f" · `{s.id}`", ""]
     if s.failure_kind is not None or (s.error and item.handoff is None):
         kind = s.failure_kind.value if s.failure_kind else s.status.value

@@ -26,7 +26,7 @@ from shifttui.scheduling.views import SchedulerState, scheduler_state
 from shifttui.system.gc import settle_gc
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
-from shifttui.tui.format import STATUS_GLYPH, STATUS_STYLE, ago, money, shift_outcome
+from shifttui.tui.format import STATUS_GLYPH, ago, money, shift_glyph, shift_outcome, shift_style
 from shifttui.tui.messages import CoreEvent, ProjectsChanged, SchedulerChanged
 from shifttui.tui.schedule_text import NextFires, scheduler_text
 from shifttui.tui.services import services
@@ -161,7 +161,7 @@ class MainScreen(ProjectActions):
             elif row.last is not None:
                 s = row.last
                 outcome = shift_outcome(s) if wide else s.status.value
-                last = Text(f"{STATUS_GLYPH[s.status]} {outcome}", style=STATUS_STYLE[s.status])
+                last = Text(f"{shift_glyph(s)} {outcome}", style=shift_style(s))
                 last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}",
                             style="")
             table.add_row(

@@ -16,9 +16,9 @@ from shifttui.base.bus import ShiftStats
 from shifttui.base.models import Handoff, Shift, ShiftEvent
 from shifttui.tui.feeds import event_feeds
 from shifttui.tui.format import (
-    STATUS_GLYPH,
     event_line,
     first_line,
+    shift_glyph,
     shift_outcome,
     skipped_line,
 )
@@ -216,7 +216,7 @@ class ShiftPane(Vertical):
 
     def mark_ended(self, shift: Shift, handoff: Handoff | None) -> None:
         self.shift = shift
-        note = f"{STATUS_GLYPH[shift.status]} {shift_outcome(shift)}"
+        note = f"{shift_glyph(shift)} {shift_outcome(shift)}"
         if handoff is not None:
             note += f" — {first_line(handoff.summary, 50)}"
         elif shift.error:
