@@ -1,4 +1,4 @@
-"""The review inbox: Pilot tests of its keys on seeded data, and SVG snapshots at two sizes."""
+"""The review inbox: Pilot tests of its keys on seeded data, and SVG snapshots at three sizes."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from shifttui.tui.widgets.shift_pane import ShiftPane
 from .conftest import make_app
 from .live_support import add_fake_project, live_app, main_screen, top, until
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"),
+         pytest.param((200, 60), id="200x60")]
 
 
 async def _open_inbox(pilot: Pilot[Any]) -> InboxScreen:

@@ -1,4 +1,5 @@
-"""SVG snapshots of every screen and modal at 80x24 and 120x40 (fixed data, clock and zone)."""
+"""SVG snapshots of every screen and modal at 80x24, 120x40 and 200x60 (fixed data, clock and
+zone)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from shifttui.base.clock import FakeClock
 from shifttui.base.config import Home
 from shifttui.base.models import HandoffInput
 from shifttui.tui.screens.detail import ProjectDetailScreen
+from shifttui.tui.screens.event_view import EventModal
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
 from shifttui.tui.screens.handoff_view import HandoffScreen
 from shifttui.tui.screens.modals import ConfirmModal, MarkdownModal, TextPromptModal, WaitModal
@@ -24,7 +26,8 @@ from shifttui.tui.widgets.shift_pane import ShiftPane
 from .conftest import make_app
 from .live_support import main_screen, top, until
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"),
+         pytest.param((200, 60), id="200x60")]
 Step = Callable[[Pilot[Any]], Awaitable[None]]
 
 
@@ -102,6 +105,24 @@ CASES: dict[str, Step] = {
         _press("enter"), _wait_for(ProjectDetailScreen, lambda s: s.shifts), _press("enter"),
         _wait_for(ShiftLogScreen, lambda s: s.pane is not None and s.pane.lines_written == 13),
         _press("h"),
+    ),
+    "shift_events": _before(
+        _press("enter"), _wait_for(ProjectDetailScreen, lambda s: s.shifts), _press("enter"),
+        _wait_for(ShiftLogScreen, lambda s: s.pane is not None and s.pane.lines_written == 13),
+        _press("v"), _wait_for(ShiftLogScreen, lambda s: s.browser.loaded),
+        _press("slash", *"tokenizer", "enter"),
+        _wait_for(ShiftLogScreen, lambda s: s.browser.match_index >= 0),
+    ),
+    "shift_event_open": _before(
+        _press("enter"), _wait_for(ProjectDetailScreen, lambda s: s.shifts), _press("enter"),
+        _wait_for(ShiftLogScreen, lambda s: s.pane is not None and s.pane.lines_written == 13),
+        _press("v"), _wait_for(ShiftLogScreen, lambda s: s.browser.loaded),
+        _press("up", "up", "enter"), _wait_for(EventModal, lambda s: s.partner_loaded),
+    ),
+    "shift_checks": _before(
+        _press("enter"), _wait_for(ProjectDetailScreen, lambda s: s.shifts), _press("enter"),
+        _wait_for(ShiftLogScreen, lambda s: s.pane is not None and s.pane.lines_written == 13),
+        _press("o"),
     ),
     "handoff": _before(_press("h"), _wait_for(HandoffScreen, lambda s: s.handoffs)),
     "add_project": _before(_press("n"), _wait_for(AddProjectModal), _press(*"my app")),
