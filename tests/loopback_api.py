@@ -47,6 +47,7 @@ __all__ = [
     "endless",
     "fail",
     "say",
+    "unified_headers",
 ]
 
 # The Messages API's error types by status, so the CLI classifies our errors as it would real ones.
@@ -214,13 +215,14 @@ class LoopbackAPI:
 
     async def _answer_turn(self, writer: asyncio.StreamWriter, request: Recorded,
                            turn: Turn) -> None:
+        extra = _header_lines(turn.headers)
         if turn.status is not None:
             message = turn.error_message or f"scripted HTTP {turn.status}"
-            await _send_json(writer, turn.status, _error_body(turn.status, message))
+            await _send_json(writer, turn.status, _error_body(turn.status, message), extra=extra)
             return
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                      b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n"
-                     b"request-id: req_loopback\r\n\r\n")
+                     b"request-id: req_loopback\r\n" + extra.encode() + b"\r\n")
         try:
             for event, data in self._events(request, turn):
                 await _send_chunk(writer, f"event: {event}\ndata: {json.dumps(data)}\n\n")
@@ -312,23 +314,51 @@ async def _send_chunk(writer: asyncio.StreamWriter, text: str) -> None:
     await writer.drain()
 
 
+def _header_lines(headers: dict[str, str] | None) -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+
+
 async def _send_json(
-    writer: asyncio.StreamWriter, status: int, payload: Any, *, head_only: bool = False
+    writer: asyncio.StreamWriter, status: int, payload: Any, *, head_only: bool = False,
+    extra: str = "",
 ) -> None:
     data = b"" if head_only else json.dumps(payload).encode()
     head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            f"request-id: req_loopback\r\n\r\n")
+            f"request-id: req_loopback\r\n{extra}\r\n")
     writer.write(head.encode() + data)
     await writer.drain()
 
 
+def unified_headers(*, status: str = "allowed", five_hour: float = 0.5, five_hour_reset: int,
+                    seven_day: float = 0.2, seven_day_reset: int | None = None,
+                    claim: str = "five_hour", surpassed: float | None = None
+                    ) -> dict[str, str]:
+    """A subscription's plan-window headers, as the API sends them with OAuth auth: the CLI
+    turns them into RateLimitEvents. Resets are epoch seconds."""
+    reset = five_hour_reset if claim == "five_hour" else (seven_day_reset or five_hour_reset)
+    headers = {
+        "anthropic-ratelimit-unified-status": status,
+        "anthropic-ratelimit-unified-reset": str(reset),
+        "anthropic-ratelimit-unified-representative-claim": claim,
+        "anthropic-ratelimit-unified-5h-utilization": str(five_hour),
+        "anthropic-ratelimit-unified-5h-reset": str(five_hour_reset),
+        "anthropic-ratelimit-unified-7d-utilization": str(seven_day),
+        "anthropic-ratelimit-unified-7d-reset": str(seven_day_reset or five_hour_reset + 86400),
+    }
+    if surpassed is not None:
+        headers["anthropic-ratelimit-unified-5h-surpassed-threshold"] = str(surpassed)
+    return headers
+
+
 def cli_env(server: LoopbackAPI, home: Path, *, tool_search: bool | None = None,
-            max_retries: int = 0) -> dict[str, str]:
+            max_retries: int = 0, oauth: bool = False) -> dict[str, str]:
     """The CLI's environment for talking only to `server`, with a throwaway `home`.
 
     `tool_search=False` keeps MCP tools in the prompt from the start (no ToolSearch deferral);
     None leaves the CLI's default. Retries are off by default so an HTTP error surfaces at once.
+    `oauth=True` authenticates as a subscription does (CLAUDE_CODE_OAUTH_TOKEN, no API key): only
+    then does the CLI report the plan windows of unified_headers as RateLimitEvents.
     """
     home.mkdir(parents=True, exist_ok=True)
     env = {
@@ -342,6 +372,9 @@ def cli_env(server: LoopbackAPI, home: Path, *, tool_search: bool | None = None,
         "XDG_CONFIG_HOME": str(home / ".config"),
         "CLAUDE_CODE_MAX_RETRIES": str(max_retries),
     }
+    if oauth:
+        del env["ANTHROPIC_API_KEY"]
+        env["CLAUDE_CODE_OAUTH_TOKEN"] = "sk-ant-oat01-loopback"
     if tool_search is not None:
         env["ENABLE_TOOL_SEARCH"] = "true" if tool_search else "false"
     return env

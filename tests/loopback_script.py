@@ -42,6 +42,9 @@ class Turn:
     error_message: str | None = None
     input_tokens: int = 100
     output_tokens: int = 20
+    # Extra response headers, e.g. a plan's anthropic-ratelimit-unified-* state (see
+    # unified_headers in loopback_api.py).
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.endless and not (self.blocks and isinstance(self.blocks[-1], Text)):

@@ -245,6 +245,7 @@ def test_every_reason_has_its_word_and_fixed_reasons_their_sentence() -> None:
         R.FIRED: "", R.MISSED: "missed", R.RUNNING: "running", R.LIMIT: "limit",
         R.WAITING: "waiting", R.BUDGET: "budget", R.PAUSED: "paused", R.DISABLED: "disabled",
         R.REMOVED: "removed", R.FAILURES: "", R.ERROR: "", R.OTHER: "",
+        R.PLAN_LIMIT: "plan limit", R.PLAN_RESERVE: "plan reserve",
     }
     assert set(REASON_TEXT) == {R.RUNNING, R.LIMIT, R.BUDGET, R.PAUSED, R.DISABLED, R.WAITING,
                                 R.REMOVED}

@@ -33,9 +33,9 @@ class Rig:
     seen: list[BusEvent]
 
     async def add(self, name: str, scenario: str, **policy: object) -> Project:
+        env = {"SHIFTTUI_FAKE_SCENARIO": scenario, **policy.pop("env", {})}  # type: ignore[dict-item]
         return await self.store.projects.add(
-            name, str(self.repo), Policy(env={"SHIFTTUI_FAKE_SCENARIO": scenario},
-                                         **policy),  # type: ignore[arg-type]
+            name, str(self.repo), Policy(env=env, **policy),  # type: ignore[arg-type]
             self.clock.now(),
         )
 
@@ -90,7 +90,9 @@ async def test_scheduled_shift_completes_and_fires_the_after_trigger(rig: Rig) -
 async def test_failing_shifts_auto_pause_only_when_they_count(
     rig: Rig, scenario: str, paused: bool
 ) -> None:
-    project = await rig.add("p", scenario, pause_after_failures=2)
+    # An overloaded API (529) fails as rate_limited; a 429 would be a pause instead.
+    project = await rig.add("p", scenario, pause_after_failures=2,
+                            env={"SHIFTTUI_FAKE_STATUS": "529"})
     await rig.scheduler.run_once()
     for _ in range(3):
         await rig.store.scheduling.request_trigger(project.id, now=rig.clock.now(),

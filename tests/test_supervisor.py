@@ -242,13 +242,15 @@ async def test_ask_operator_answer_reaches_the_agent(harness: Harness) -> None:
     assert "use sqlite" in handoff.model_dump_json()
 
 
-@pytest.mark.parametrize(("scenario", "kind"), [
-    ("auth_error", FailureKind.AUTH),
-    ("rate_limited", FailureKind.RATE_LIMITED),
-    ("max_turns", FailureKind.MAX_TURNS),
+@pytest.mark.parametrize(("scenario", "env", "kind"), [
+    ("auth_error", {}, FailureKind.AUTH),
+    # an overloaded API fails; a 429 is a pause (test_plan_limits.py)
+    ("rate_limited", {"SHIFTTUI_FAKE_STATUS": "529"}, FailureKind.RATE_LIMITED),
+    ("max_turns", {}, FailureKind.MAX_TURNS),
 ])
-async def test_failure_kinds(harness: Harness, scenario: str, kind: FailureKind) -> None:
-    shift, _, _ = await harness.run(scenario)
+async def test_failure_kinds(harness: Harness, scenario: str, env: dict[str, str],
+                             kind: FailureKind) -> None:
+    shift, _, _ = await harness.run(scenario, env=env)
     assert shift.status is ShiftStatus.FAILED
     assert shift.failure_kind is kind
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # How long ask_operator waits for an answer from any window before the agent proceeds on
     # its best judgment: long enough for a phone notification to be seen and answered.
     question_timeout_seconds: int = Field(default=1800, ge=0, le=24 * 3600)
+    # The share of the subscription's 5-hour window kept for the user's own use: at or above
+    # 100 - this percent used, no scheduled or triggered shift starts and a running one hands
+    # off (0: shifts may use the whole window).
+    plan_reserve_percent: float = Field(default=0, ge=0, le=100)
     # The TUI's keys by binding id (`start = "S"`, `quit = "ctrl+q"`; several keys: "x,delete"):
     # Textual's set_keymap. The ids are listed by `?` in the app.
     keymap: dict[str, str] = Field(default_factory=dict)

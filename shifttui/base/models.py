@@ -444,6 +444,8 @@ class Shift(BaseModel):
     forced: bool = False
     parent_shift_id: str | None = None
     start_commit: str | None = None
+    # An interrupted shift that continues by itself then (a plan window's reset).
+    resume_at: datetime | None = None
     test_result: TestResult | None = None
     lint_result: TestResult | None = None
     files_changed: list[str] = Field(default_factory=list)

@@ -31,6 +31,7 @@ class DecisionOutcome(StrEnum):
     DEFERRED = "deferred"  # waits for a free slot under max_concurrent_shifts
     PAUSED = "paused"  # the scheduler paused the project (auto-pause after failures)
     FAILED = "failed"  # starting it raised an error
+    HELD = "held"  # the plan's window is exhausted or its reserve reached: one catch-up later
 
 
 class DecisionReason(StrEnum):
@@ -51,12 +52,14 @@ class DecisionReason(StrEnum):
     FAILURES = "failures"  # consecutive failures paused the project
     ERROR = "error"  # starting the shift raised an error (the detail says which)
     OTHER = "other"  # a decision from before reasons were stored that the upgrade did not know
+    PLAN_LIMIT = "plan_limit"  # a window of the subscription plan is exhausted until its reset
+    PLAN_RESERVE = "plan_reserve"  # the 5-hour window reached plan_reserve_percent
 
     @property
     def word(self) -> str:
         """The word after the outcome, or "" where the outcome says it all ("▶ started",
-        "✖ failed": the detail has the rest)."""
-        return "" if self in _UNSAID else self.value
+        "✖ failed": the detail has the rest), in words: "held: plan limit"."""
+        return "" if self in _UNSAID else self.value.replace("_", " ")
 
 
 _UNSAID = frozenset({DecisionReason.FIRED, DecisionReason.FAILURES, DecisionReason.ERROR,

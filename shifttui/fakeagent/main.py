@@ -9,13 +9,14 @@ from typing import Any
 from shifttui.fakeagent.agent import Agent, BudgetLimit, Turn, TurnEnd, TurnLimit
 from shifttui.fakeagent.config import FAKE_CLI_VERSION, Config
 from shifttui.fakeagent.demo import DEMO_FUNCS
+from shifttui.fakeagent.plan import PLAN_FUNCS
 from shifttui.fakeagent.scenarios import BASIC_FUNCS, Scenario
 from shifttui.fakeagent.tools import connect_mcp
 from shifttui.fakeagent.wire import Interrupted, StdinClosed, Wire
 
 __all__ = ["SCENARIO_FUNCS", "main"]
 
-SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS}
+SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS, **PLAN_FUNCS}
 
 ROOT_BYPASS_ERROR = (
     "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"

@@ -161,7 +161,8 @@ def _failures(shifts: list[Shift], decisions: list[Decision], names: dict[str, s
 
 def _not_started(decisions: list[Decision], names: dict[str, str], hm: _Fmt) -> list[str]:
     missed = [d for d in decisions
-              if d.outcome in (DecisionOutcome.SKIPPED, DecisionOutcome.DEFERRED)]
+              if d.outcome in (DecisionOutcome.SKIPPED, DecisionOutcome.DEFERRED,
+                               DecisionOutcome.HELD)]
     if not missed:
         return []
     lines = ["## Runs that did not start (or waited)", ""]

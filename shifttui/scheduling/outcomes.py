@@ -56,6 +56,17 @@ class Deferred:
 
 
 @dataclass
+class Held:
+    """A run held by the plan (an exhausted window or the reserve) until the window opens."""
+
+    project_id: str
+    source: str
+    trigger: Trigger
+    reason: str
+    since: datetime
+
+
+@dataclass
 class Attempt:
     """A run the scheduler wants to start, and how it will be described."""
 

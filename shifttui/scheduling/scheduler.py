@@ -21,8 +21,10 @@ from shifttui.base.errors import AlreadyRunning, LimitReached, NotFound, ShiftTu
 from shifttui.base.models import (
     CatchUp,
     Project,
+    Shift,
     Trigger,
 )
+from shifttui.base.plan import PlanState, clock_time, percent, window_name
 from shifttui.base.states import Decision, DecisionOutcome, DecisionReason
 from shifttui.scheduling.budget import (
     BudgetLevel,
@@ -32,7 +34,7 @@ from shifttui.scheduling.budget import (
 )
 from shifttui.scheduling.cron import fire_times, local_tz, next_fire
 from shifttui.scheduling.lease import LEASE_TTL_S, LeaseInfo, LeaseKeeper
-from shifttui.scheduling.outcomes import Attempt, Blocked, Deferred, Starter
+from shifttui.scheduling.outcomes import Attempt, Blocked, Deferred, Held, Starter
 from shifttui.scheduling.triggers import Completions, FileTriggers, describe_files, followers_of
 from shifttui.store import Store
 
@@ -71,6 +73,15 @@ class Scheduler:
         self.lease = LeaseKeeper(self.store, self.kind, self.lease_ttl_s)
         self._schedules: dict[str, _ScheduleCache] = {}
         self._deferred: dict[str, Deferred] = {}
+        # Runs held by the plan, one per project: each gets one start once the window opens.
+        self._held: dict[str, Held] = {}
+        # Interrupted shifts that continue by themselves (read when the database changed),
+        # the first of each project, and why a due resume last waited (said once, not every
+        # tick).
+        self._waiting: list[Shift] | None = None
+        self._resuming: dict[str, Shift] = {}
+        self._resume_noted: dict[str, DecisionReason] = {}
+        self.plan = PlanState()
         self._files = FileTriggers()
         self._completions = Completions()
         self._budget_notifier = BudgetNotifier()
@@ -148,6 +159,7 @@ class Scheduler:
         projects = {p.id: p for p in await self.store.projects.list()}
         for gone in set(self._schedules) - set(projects):
             del self._schedules[gone]
+        await self._run_plan(projects, now, refresh=True)
         await self._run_deferred(projects, now)
         for project in projects.values():
             await self._run_schedule(project, now)
@@ -168,6 +180,9 @@ class Scheduler:
         # Another holder may have moved marks and handled things meanwhile: forget our view.
         self._schedules.clear()
         self._deferred.clear()
+        self._held.clear()
+        self._resume_noted.clear()
+        self._waiting = None
         self._files.reset()
         self._completions.reset()
 
@@ -280,7 +295,11 @@ class Scheduler:
                                    shift_id=shift.id, now=now)
                 self.last_started = shift.id
                 return DecisionOutcome.STARTED
-        if blocked.reason is DecisionReason.LIMIT:
+        if blocked.reason in _PLAN_REASONS:
+            self._held.setdefault(project.id, Held(
+                project.id, attempt.source, attempt.trigger, attempt.reason, now))
+            outcome = DecisionOutcome.HELD
+        elif blocked.reason is DecisionReason.LIMIT:
             if deferred:
                 return DecisionOutcome.DEFERRED  # still waiting: recorded when it was deferred
             self._deferred[project.id] = Deferred(project.id, attempt.source, attempt.reason, now)
@@ -311,6 +330,10 @@ class Scheduler:
         budget = self.budget or await daily_budget_state(self.store, self.settings, now, self.tz)
         if budget.level is BudgetLevel.EXHAUSTED and not manual:
             return Blocked.by(DecisionReason.BUDGET)
+        if not manual:
+            held = self._plan_hold(now) or self._resume_hold(project.id, now)
+            if held is not None:
+                return held
         if len(await self.store.shifts.running()) >= self.settings.max_concurrent_shifts:
             return Blocked.by(DecisionReason.LIMIT)
         return None
@@ -337,6 +360,111 @@ class Scheduler:
                   "source": source},
         ))
         return decision
+
+    # plan windows ------------------------------------------------------------------------
+    async def _run_plan(self, projects: dict[str, Project], now: datetime, *,
+                        refresh: bool) -> None:
+        if refresh or self._waiting is None:
+            self.plan = await self.store.plan.state()
+            self._waiting = await self.store.shifts.waiting_resumes()
+            self._resuming = {}
+            for waiting in self._waiting:
+                self._resuming.setdefault(waiting.project_id, waiting)
+        if self._waiting:
+            await self._run_resumes(projects, self._waiting, now)
+        if self._held:
+            await self._run_held(projects, now)
+
+    def _plan_hold(self, now: datetime) -> Blocked | None:
+        """An exhausted window, or the 5-hour window within the reserve, holds a run."""
+        window = self.plan.exhausted(now)
+        if window is not None:
+            until = f" until {clock_time(window.resets_at, now, self.tz)}" \
+                if window.resets_at else ""
+            return Blocked(DecisionReason.PLAN_LIMIT,
+                           f"plan limit{until} (the {window_name(window.type)} window)")
+        window = self.plan.reserve_reached(self.settings.plan_reserve_percent, now)
+        if window is not None:
+            return Blocked(DecisionReason.PLAN_RESERVE, (
+                f"plan reserve: the 5-hour window is at {percent(window.utilization)}, "
+                f"{self.settings.plan_reserve_percent:g}% is kept for you"))
+        return None
+
+    def _resume_hold(self, project_id: str, now: datetime) -> Blocked | None:
+        # The project's interrupted shift goes first: a run starting before its resume would
+        # make the resume wait for that whole shift.
+        waiting = self._resuming.get(project_id)
+        if waiting is None or waiting.resume_at is None:
+            return None
+        return Blocked(DecisionReason.PLAN_LIMIT, (
+            f"rate limit: shift {waiting.id} continues at "
+            f"{clock_time(waiting.resume_at, now, self.tz)}, before anything new"))
+
+    async def _run_resumes(self, projects: dict[str, Project], resumes: list[Shift],
+                           now: datetime) -> None:
+        """Shifts a plan limit interrupted continue at their resume_at, within what is left
+        of their budget and time (the supervisor's resume)."""
+        for old in list(resumes):
+            if old.resume_at is None or old.resume_at > now:
+                continue
+            project = projects.get(old.project_id)
+            if project is None:
+                continue
+            blocked = self._plan_hold(now)
+            if blocked is None and project.paused:
+                blocked = Blocked.by(DecisionReason.PAUSED, project.paused_reason)
+            if blocked is None:  # by hand's rules: only a running shift and the limit stop it
+                blocked = await self._blocker(project, now, deferred=True, manual=True)
+            words = f"resume of {old.id} (interrupted: rate limited)"
+            if blocked is not None:
+                await self._resume_waits(old, blocked, words, now)
+                continue
+            resumes.remove(old)
+            if self._resuming.get(project.id) is old:
+                del self._resuming[project.id]
+            try:
+                shift = await self.starter.start_shift(
+                    project.id, trigger=Trigger.RESUME, resume_of=old.id,
+                    reason=f"continues {old.id} after the rate limit")
+            except AlreadyRunning:
+                self._waiting = None  # read again: it is still waiting
+                await self._resume_waits(old, Blocked.by(DecisionReason.RUNNING), words, now)
+                continue
+            except Exception as exc:  # its budget or time is spent, or it cannot start at all
+                if not isinstance(exc, ShiftTuiError):
+                    log.exception("resuming %s failed", old.id)
+                # Not tried again every tick: it can still be resumed by hand.
+                await self.store.shifts.cancel_resume(old.id)
+                await self._decide(project.id, "resume", DecisionOutcome.FAILED,
+                                   DecisionReason.ERROR, f"{words}: {exc}", now=now)
+                continue
+            self._resume_noted.pop(old.id, None)
+            await self._decide(project.id, "resume", DecisionOutcome.STARTED,
+                               DecisionReason.FIRED, words, shift_id=shift.id, now=now)
+
+    async def _resume_waits(self, old: Shift, blocked: Blocked, words: str,
+                            now: datetime) -> None:
+        if self._resume_noted.get(old.id) is blocked.reason:
+            return
+        self._resume_noted[old.id] = blocked.reason
+        outcome = DecisionOutcome.HELD if blocked.reason in _PLAN_REASONS else (
+            DecisionOutcome.DEFERRED)
+        await self._decide(old.project_id, "resume", outcome, blocked.reason,
+                           f"{blocked.words}; {words}", now=now)
+
+    async def _run_held(self, projects: dict[str, Project], now: datetime) -> None:
+        """Once the window opens, each project's held run starts once (a catch-up)."""
+        if self._plan_hold(now) is not None:
+            return
+        for project_id, held in list(self._held.items()):
+            project = projects.get(project_id)
+            self._held.pop(project_id, None)
+            if project is None or project_id in self._resuming:
+                continue  # removed; or its interrupted shift resumes instead, as the catch-up
+            since = self._local(held.since)
+            await self._attempt(project, Attempt(
+                held.source, held.trigger, f"{held.reason} (held by the plan since {since})",
+                f"held since {since}; the plan window opened"), now)
 
     async def _run_deferred(self, projects: dict[str, Project], now: datetime) -> None:
         for project_id, entry in list(self._deferred.items()):
@@ -394,6 +522,9 @@ class Scheduler:
 
     def _local(self, when: datetime) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+
+_PLAN_REASONS = (DecisionReason.PLAN_LIMIT, DecisionReason.PLAN_RESERVE)
 
 
 def _trigger_of(source: str) -> Trigger:

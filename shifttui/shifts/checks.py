@@ -69,7 +69,8 @@ async def store_ending(store: Store, shift_id: str, ending: Ending, files: list[
     elif ending.status is ShiftStatus.ABANDONED:
         await shifts.abandon(shift_id, ending.reason or "abandoned", now)
     elif ending.status is ShiftStatus.INTERRUPTED:
-        await shifts.interrupt(shift_id, ending.reason, now)
+        await shifts.interrupt(shift_id, ending.reason, now,
+                               failure_kind=ending.failure_kind, resume_at=ending.resume_at)
     elif ending.status is ShiftStatus.EXPIRED:
         await shifts.expire(shift_id, ending.reason, now)
     else:

@@ -37,8 +37,9 @@ from shifttui.base.models import (
 )
 from shifttui.base.states import RunPhase
 from shifttui.shifts import isolation
-from shifttui.shifts.agent.endings import RESUME_PROMPT, DraftEditor, Ending, Stop, StopKind
+from shifttui.shifts.agent.endings import DraftEditor, Ending, Stop, StopKind, resume_prompt
 from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
+from shifttui.shifts.agent.plan_limits import PlanWatch
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.autopause import auto_pause
@@ -117,6 +118,7 @@ class Supervisor:
         check_prompt(proj)  # a template that is not there is refused before anything is claimed
         system_append = protocol_text()
         resume_session: str | None = None
+        resume_prefix = ""
         if resume_of is not None:
             old = await self.store.shifts.get(resume_of)
             if old.project_id != proj.id:
@@ -125,6 +127,7 @@ class Supervisor:
                 raise StateError(f"only an interrupted shift can be resumed; {old.id} is "
                                  f"{old.status.value}")
             resume_session = old.session_id
+            resume_prefix = resume_prompt(old)  # after a plan limit: the window has reset
             trigger = Trigger.RESUME
             proj = await limits_left(self.store, proj, old)
         running = await self.store.shifts.running()
@@ -155,7 +158,7 @@ class Supervisor:
         # The claimed shift is running, so the context's history leaves it out.
         prompt = asyncio.ensure_future(first_message(
             self.store, proj, now=now, deadline=deadline,
-            prefix=RESUME_PROMPT if resume_of is not None else "",
+            prefix=resume_prefix,
             git_note=workspace.note if workspace else None))
         sink = EventSink(shift.id, self.store, self.bus, self.clock,
                          self.home.agent_log(shift.id),
@@ -174,6 +177,7 @@ class Supervisor:
             project=proj, shift=shift, prompt=prompt, system_append=system_append, sink=sink,
             bus=self.bus, clock=self.clock, cli_path=cli_path, cli_problem=cli_problem,
             ask_hook=self._ask, resume_session=resume_session,
+            plan=PlanWatch(self.store.plan, self.settings.plan_reserve_percent),
         )
         self._runs[shift.id] = run
         self._done[shift.id] = asyncio.get_running_loop().create_future()

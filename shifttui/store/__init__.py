@@ -10,6 +10,7 @@ from shifttui.store.db import BUSY_TIMEOUT_S, Database
 from shifttui.store.events import Events
 from shifttui.store.handoffs import FeedbackStore, Handoffs
 from shifttui.store.migrations import SCHEMA_VERSION
+from shifttui.store.plan_windows import PlanWindows
 from shifttui.store.projects import Projects
 from shifttui.store.scheduling import Scheduling
 from shifttui.store.shifts import Shifts
@@ -30,6 +31,7 @@ class Store:
         self.feedback = FeedbackStore(db)
         self.scheduling = Scheduling(db)
         self.control = Control(db)
+        self.plan = PlanWindows(db)
         self.recovered: list[str] = []
 
     @classmethod

@@ -189,6 +189,40 @@ MIGRATIONS: list[str] = [
     CREATE INDEX shifts_unmerged ON shifts(project_id, started_at)
         WHERE merge_state = 'unmerged';
     """,
+    # 7: plan windows (issue 15): the latest state of each subscription window, when an
+    # interrupted shift continues by itself (a plan limit's reset), and the reasons a run is
+    # held for the plan. A CHECK cannot be changed in place: the decisions table is rebuilt
+    # with the wider list, its rows and ids kept.
+    """
+    CREATE TABLE plan_windows (
+        type TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('allowed', 'allowed_warning', 'rejected')),
+        utilization REAL,
+        resets_at TEXT,
+        seen_at TEXT NOT NULL,
+        shift_id TEXT
+    );
+    ALTER TABLE shifts ADD COLUMN resume_at TEXT;
+    CREATE INDEX shifts_resume_at ON shifts(resume_at)
+        WHERE status = 'interrupted' AND resume_at IS NOT NULL;
+    CREATE TABLE decisions_new (
+        id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        ts TEXT NOT NULL,
+        source TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        shift_id TEXT,
+        reason TEXT NOT NULL DEFAULT 'other' CHECK (reason IN
+            ('fired', 'missed', 'running', 'limit', 'waiting', 'budget', 'paused', 'disabled',
+             'removed', 'failures', 'error', 'other', 'plan_limit', 'plan_reserve'))
+    );
+    INSERT INTO decisions_new (id, project_id, ts, source, outcome, detail, shift_id, reason)
+        SELECT id, project_id, ts, source, outcome, detail, shift_id, reason FROM decisions;
+    DROP TABLE decisions;
+    ALTER TABLE decisions_new RENAME TO decisions;
+    CREATE INDEX decisions_project_ts ON decisions(project_id, ts DESC);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

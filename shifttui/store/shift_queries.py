@@ -56,6 +56,8 @@ def shift_from_row(row: aiosqlite.Row) -> Shift:
         lint_result=TestResult.model_validate_json(lint) if lint else None,
         files_changed=json.loads(row["files_changed"] or "[]"),
         reviewed_at=parse_ts(row["reviewed_at"]),
+        # (a database older than migration 7 has no such column)
+        resume_at=parse_ts(row["resume_at"]) if "resume_at" in row.keys() else None,
         workdir=_optional(row, "workdir"),
         branch=_optional(row, "branch"),
         base_commit=_optional(row, "base_commit"),

@@ -231,14 +231,16 @@ class Shifts(ShiftQueries):
         failure_kind: FailureKind | None = None,
         error: str | None = None,
         reason: str | None = None,
+        resume_at: datetime | None = None,
     ) -> Shift:
         async with self._db.write() as tx:
             await self._running_in_tx(tx, shift_id)
             await tx.execute(
                 "UPDATE shifts SET status = ?, ended_at = ?, failure_kind = ?,"
-                " error = COALESCE(?, error) WHERE id = ?",
+                " error = COALESCE(?, error), resume_at = ? WHERE id = ?",
                 (status.value, ts(now), failure_kind.value if failure_kind else None,
-                 error if error is not None else reason, shift_id),
+                 error if error is not None else reason,
+                 ts(resume_at) if resume_at else None, shift_id),
             )
         return await self.get(shift_id)
 
@@ -250,8 +252,34 @@ class Shifts(ShiftQueries):
     async def fail(self, shift_id: str, kind: FailureKind, error: str, now: datetime) -> Shift:
         return await self._end(shift_id, ShiftStatus.FAILED, now, failure_kind=kind, error=error)
 
-    async def interrupt(self, shift_id: str, reason: str, now: datetime) -> Shift:
-        return await self._end(shift_id, ShiftStatus.INTERRUPTED, now, reason=reason)
+    async def interrupt(
+        self, shift_id: str, reason: str, now: datetime, *,
+        failure_kind: FailureKind | None = None, resume_at: datetime | None = None,
+    ) -> Shift:
+        """Resumable; with `resume_at` the scheduler resumes it then (a plan limit's reset)."""
+        return await self._end(shift_id, ShiftStatus.INTERRUPTED, now, reason=reason,
+                               failure_kind=failure_kind, resume_at=resume_at)
+
+    async def due_resumes(self, now: datetime) -> builtins.list[Shift]:
+        """Interrupted shifts whose resume_at has come and that nothing has resumed yet."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM shifts s WHERE s.status = 'interrupted' AND s.resume_at IS NOT NULL"
+            " AND s.resume_at <= ? AND NOT EXISTS (SELECT 1 FROM shifts c"
+            " WHERE c.parent_shift_id = s.id) ORDER BY s.resume_at", (ts(now),))
+        return [shift_from_row(r) for r in rows]
+
+    async def waiting_resumes(self) -> builtins.list[Shift]:
+        """Interrupted shifts that will continue by themselves, soonest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM shifts s WHERE s.status = 'interrupted' AND s.resume_at IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM shifts c WHERE c.parent_shift_id = s.id)"
+            " ORDER BY s.resume_at")
+        return [shift_from_row(r) for r in rows]
+
+    async def cancel_resume(self, shift_id: str) -> None:
+        """It will not continue by itself (its resume could not start): resume by hand."""
+        async with self._db.write() as tx:
+            await tx.execute("UPDATE shifts SET resume_at = NULL WHERE id = ?", (shift_id,))
 
     async def expire(self, shift_id: str, reason: str, now: datetime) -> Shift:
         return await self._end(

@@ -26,6 +26,7 @@ DECISION_GLYPH: dict[DecisionOutcome, tuple[str, str]] = {
     DecisionOutcome.DEFERRED: ("↷", "magenta"),
     DecisionOutcome.PAUSED: ("‖", "bold yellow"),
     DecisionOutcome.FAILED: ("✖", "bold red"),
+    DecisionOutcome.HELD: ("⧗", "yellow"),  # one catch-up once the plan's window opens
 }
 
 

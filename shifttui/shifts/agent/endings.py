@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from shifttui.base.models import Author, FailureKind, HandoffInput, ShiftStatus
+from shifttui.base.models import Author, FailureKind, HandoffInput, Shift, ShiftStatus
 
 FOLLOW_UP = (
     "Your turn ended without calling mcp__shift__complete_shift. This shift must end with a "
@@ -29,6 +30,21 @@ RESUME_PROMPT = (
     "mcp__shift__complete_shift with an honest handoff.\n\n"
 )
 
+RESUME_AFTER_LIMIT_PROMPT = (
+    "This shift resumes an earlier shift of this project that stopped because the plan's usage "
+    "window was exhausted (a rate limit). The window has reset: carry on where you left off, "
+    "within the limits below, and end by calling mcp__shift__complete_shift with an honest "
+    "handoff.\n\n"
+)
+
+
+def resume_prompt(interrupted: Shift) -> str:
+    """What a resume says first: why the earlier part stopped, so the agent knows it may go on."""
+    if interrupted.failure_kind is FailureKind.RATE_LIMITED:
+        return RESUME_AFTER_LIMIT_PROMPT
+    return RESUME_PROMPT
+
+
 # Called when force-complete found no handoff from the agent: gets the auto-draft, returns the
 # operator's edited handoff, or None to store the auto-draft as it is.
 DraftEditor = Callable[[HandoffInput], Awaitable[HandoffInput | None]]
@@ -43,11 +59,12 @@ class StopKind(StrEnum):
     GUARD = "guard"  # too many denied tool calls
     DEADLINE = "deadline"  # its time is up: it is asked for a handoff
     FORCE = "force"  # the operator's force-complete: it is asked for a handoff now
+    RESERVE = "reserve"  # the plan's 5-hour window reached plan_reserve_percent: hand off
 
     @property
     def hard(self) -> bool:
         """A hard stop ends the shift at once, without asking the agent for a handoff."""
-        return self not in (StopKind.DEADLINE, StopKind.FORCE)
+        return self not in (StopKind.DEADLINE, StopKind.FORCE, StopKind.RESERVE)
 
     @property
     def by_operator(self) -> bool:
@@ -85,6 +102,8 @@ class Ending:
     handoff: HandoffInput | None = None
     author: Author = Author.AGENT
     forced: bool = False
+    # An interrupted shift the scheduler resumes by itself then (a plan window's reset).
+    resume_at: datetime | None = None
 
 
 # How each hard stop ends a shift: its status and, for a failure, its kind.

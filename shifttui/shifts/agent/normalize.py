@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from claude_agent_sdk import (
     AssistantMessage,
+    RateLimitEvent,
     ResultMessage,
     SystemMessage,
     TextBlock,
@@ -17,6 +19,7 @@ from claude_agent_sdk import (
 )
 
 from shifttui.base.models import EventKind
+from shifttui.base.plan import percent, window_label, windows_from_raw
 from shifttui.base.text import size as text_size
 
 SUMMARY_MAX = 240
@@ -76,6 +79,8 @@ def normalize(message: object) -> list[Normalized]:
         return [(EventKind.RESULT, _result_summary(message), _payload(message))]
     if isinstance(message, SystemMessage):
         return [(EventKind.SYSTEM, _system_summary(message), _payload(message))]
+    if isinstance(message, RateLimitEvent):
+        return [(EventKind.SYSTEM, _rate_limit_summary(message), _payload(message))]
     name = type(message).__name__
     if name == "StreamEvent":
         return []
@@ -162,3 +167,20 @@ def _system_summary(message: SystemMessage) -> str:
         version = data.get("claude_code_version", "")
         return one_line(f"session started: model {model}, Claude Code {version}".strip())
     return one_line(f"{message.subtype}")
+
+
+def _rate_limit_summary(message: RateLimitEvent) -> str:
+    """`plan: 5h 91% (allowed_warning), resets 20:12 · 7d 40%` (times in local time)."""
+    info = message.rate_limit_info
+    raw = {"status": info.status, "rateLimitType": info.rate_limit_type,
+           "resetsAt": info.resets_at, "utilization": info.utilization, **(info.raw or {})}
+    parts = []
+    # (seen_at is not shown: any time will do)
+    for w in windows_from_raw(raw, datetime.now(UTC)):
+        part = f"{window_label(w.type)} {percent(w.utilization)}"
+        if w.type == info.rate_limit_type:
+            part += f" ({w.status})"
+            if w.resets_at is not None:
+                part += f", resets {w.resets_at.astimezone().strftime('%a %H:%M')}"
+        parts.append(part)
+    return one_line("plan: " + " · ".join(parts))

@@ -14,6 +14,7 @@ from claude_agent_sdk import (
     AssistantMessage,
     ClaudeSDKClient,
     CLINotFoundError,
+    RateLimitEvent,
     ResultMessage,
     SystemMessage,
     ToolResultBlock,
@@ -57,6 +58,7 @@ from shifttui.shifts.agent.guards import Guard
 from shifttui.shifts.agent.lifeline import guarded_cli
 from shifttui.shifts.agent.normalize import normalize, one_line
 from shifttui.shifts.agent.options import build_options
+from shifttui.shifts.agent.plan_limits import PlanWatch
 from shifttui.shifts.agent.process import (
     agent_pid,
     close_client,
@@ -106,6 +108,7 @@ class ShiftRun:
         ask_hook: QuestionHook,
         cli_problem: str | None = None,
         resume_session: str | None = None,
+        plan: PlanWatch | None = None,
     ) -> None:
         self.project = project
         self.shift = shift
@@ -118,6 +121,7 @@ class ShiftRun:
         self.cli_problem = cli_problem
         self.ask_hook = ask_hook
         self.resume_session = resume_session
+        self.plan = plan or PlanWatch()
         self.cost = CostTracker()
         self.transcript = Transcript()
         self.guard = Guard.for_project(project)
@@ -345,6 +349,10 @@ class ShiftRun:
                 return Ending(ShiftStatus.FAILED, text, kind)
             if turn.result is not None:
                 result_kind = classify_result(turn.result)
+                if result_kind is FailureKind.RATE_LIMITED and (
+                    paused := self.plan.pause(turn.result, self.clock.now())
+                ) is not None:
+                    return paused  # a plan limit is a pause: resumed at its reset
                 if result_kind is not None:
                     detail = "; ".join(turn.result.errors or []) or (turn.result.result or "")
                     text = one_line(f"{turn.result.subtype}: {detail}", 500)
@@ -370,7 +378,9 @@ class ShiftRun:
         grace = float(self.project.policy.wrap_up_seconds)
         if grace > 0 and not stop.cut_short:
             self._stopping_since = None
-            why = " (the operator asked to finish now)" if stop.kind is StopKind.FORCE else ""
+            why = {StopKind.FORCE: " (the operator asked to finish now)",
+                   StopKind.RESERVE: " (the plan's 5-hour window reached the reserve kept "
+                                     "for the operator's own use)"}.get(stop.kind, "")
             await self._send(WRAP_UP.format(why=why))
             until = self._loop.time() + grace
             while self.handoff is None and self._loop.time() < until and not stop.cut_short:
@@ -484,6 +494,8 @@ class ShiftRun:
             data = message.data or {}
             self.session_id = data.get("session_id") or self.session_id
             self.model = data.get("model") or self.model
+        elif isinstance(message, RateLimitEvent):
+            self._on_plan_windows(message)
         add, remember = self.sink.add, self.transcript.add
         for kind, summary, payload in normalize(message):
             add(kind, summary, payload)
@@ -510,6 +522,15 @@ class ShiftRun:
             tool, tool_input, reason = refused
             self.sink.add(EventKind.VIOLATION, f"denied {tool}: {one_line(reason, 160)}",
                           {"tool": tool, "input": tool_input, "reason": reason})
+
+    def _on_plan_windows(self, event: RateLimitEvent) -> None:
+        now = self.clock.now()
+        self._spawn(self.plan.save(self.plan.on_event(event, now, self.shift.id)))
+        window = self.plan.reserve_crossed(now)
+        if window is not None and self.stop is None:
+            self.request_stop(Stop(StopKind.RESERVE, (
+                f"the 5-hour window is at {window.utilization or 0:.0%}, within the "
+                f"{self.plan.reserve_percent:g}% reserve (plan_reserve_percent)")))
 
     def _check_budget(self) -> None:
         budget = self.project.policy.max_budget_usd
