@@ -329,7 +329,8 @@ async def test_old_database_is_upgraded_with_data_intact(tmp_path: Path, clock: 
         ])
         await old.shifts.complete(shift.id, HandoffInput(summary="did it"), now=clock.now())
         await old.feedback.add(shift.id, 4, "good", clock.now())
-        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        # (a SQLite error is a DatabaseError naming the file, like every storage fault)
+        with pytest.raises(DatabaseError, match="no such table"):
             await old.scheduling.decisions()
     finally:
         await old.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from shifttui.base.config import Home
 from shifttui.store.control import Control
 from shifttui.store.db import BUSY_TIMEOUT_S, Database
 from shifttui.store.events import Events
@@ -52,10 +53,14 @@ class Store:
         return store
 
     async def recover(self, now: datetime) -> list[str]:
-        """Running shifts whose owning process is gone become `interrupted`; their questions
-        close and the requests waiting on them are refused. Returns their ids."""
+        """Running shifts whose owning process is gone become `interrupted` (or `completed`,
+        with the handoff they had stored); the events only their agent.log got are stored;
+        their questions close and the requests waiting on them are refused. Returns their ids."""
         recovered = await self.shifts.recover(owner_alive, now)
+        home = Home(self.db.path.parent)
         for shift_id in recovered:
+            if home.db_path == self.db.path:  # (a database outside a home has no logs beside it)
+                await self.events.import_log(shift_id, home.agent_log(shift_id))
             await self.control.release(shift_id, now)
         return recovered
 

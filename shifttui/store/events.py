@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import aiosqlite
@@ -105,6 +107,28 @@ class Events:
             for i in range(0, len(values), step):
                 chunk = values[i:i + step]
                 await tx.execute(_insert_sql(len(chunk) // _COLUMNS), chunk)
+
+    async def import_log(self, shift_id: str, log_path: Path) -> int:
+        """Store what agent.log holds beyond the database's last event of the shift (the sink
+        writes the log first, so a SIGKILL between the two left the newest events only there);
+        returns how many. A torn last line, or a log that cannot be read, is skipped."""
+        try:
+            raw = await asyncio.to_thread(log_path.read_bytes)
+        except OSError:
+            return 0
+        last = await self.last_seq(shift_id)
+        values: list[object] = []
+        for line in raw.splitlines():
+            try:
+                e = orjson.loads(line)
+                seq = int(e["seq"])
+                if seq > last:
+                    values.extend((shift_id, seq, str(e["ts"]), EventKind(e["kind"]).value,
+                                   str(e["summary"]), _dumps(e["payload"]).decode()))
+            except (ValueError, KeyError, TypeError):
+                continue  # (orjson.JSONDecodeError is a ValueError)
+        await self.append_encoded(EncodedEvents([], values))
+        return len(values) // _COLUMNS
 
     async def read(self, shift_id: str, start_seq: int = 0, limit: int = 1000) -> list[ShiftEvent]:
         rows = await self._db.fetchall(
