@@ -9,6 +9,7 @@ from typing import Any
 from shifttui.fakeagent.agent import Agent, BudgetLimit, Turn, TurnEnd, TurnLimit
 from shifttui.fakeagent.config import FAKE_CLI_VERSION, Config
 from shifttui.fakeagent.demo import DEMO_FUNCS
+from shifttui.fakeagent.faults import FAULT_FUNCS, HANGS_AT_START, before_start
 from shifttui.fakeagent.plan import PLAN_FUNCS
 from shifttui.fakeagent.scenarios import BASIC_FUNCS, Scenario
 from shifttui.fakeagent.tools import connect_mcp
@@ -16,7 +17,7 @@ from shifttui.fakeagent.wire import Interrupted, StdinClosed, Wire
 
 __all__ = ["SCENARIO_FUNCS", "main"]
 
-SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS, **PLAN_FUNCS}
+SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS, **PLAN_FUNCS, **FAULT_FUNCS}
 
 ROOT_BYPASS_ERROR = (
     "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         sys.stderr.write(ROOT_BYPASS_ERROR + "\n")
         return 1
-    wire = Wire(answer_initialize=cfg.scenario != "hang_init", trace_path=cfg.trace_path,
+    before_start(cfg)
+    wire = Wire(answer_initialize=cfg.scenario not in HANGS_AT_START, trace_path=cfg.trace_path,
                 emit_log=cfg.emit_log)
     agent = Agent(cfg, wire)
     wire.init_response = agent.init_response()

@@ -9,9 +9,10 @@ import functools
 import logging
 import os
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from shifttui.base.bus import (
     Bus,
@@ -37,7 +38,14 @@ from shifttui.base.models import (
 )
 from shifttui.base.states import RunPhase
 from shifttui.shifts import isolation
-from shifttui.shifts.agent.endings import DraftEditor, Ending, Stop, StopKind, resume_prompt
+from shifttui.shifts.agent.endings import (
+    DraftEditor,
+    Ending,
+    Stop,
+    StopKind,
+    hard_ending,
+    resume_prompt,
+)
 from shifttui.shifts.agent.options import CliMissing, check_permission_mode, resolve_cli
 from shifttui.shifts.agent.plan_limits import PlanWatch
 from shifttui.shifts.agent.runner import ShiftRun
@@ -52,6 +60,8 @@ from shifttui.store import Store
 from shifttui.system.procs import process_token
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # The endings after which the project's test command runs (not an abandon or an interrupt).
 _TESTED = (ShiftStatus.COMPLETED, ShiftStatus.FAILED, ShiftStatus.EXPIRED)
@@ -399,7 +409,13 @@ class Supervisor:
             run.sink.add(EventKind.ERROR, f"cannot commit the shift's changes: {exc}", {})
         checks = Checks()
         if run.agent_pid and ending.status in _TESTED and Path(project.path).is_dir():
-            checks = await run_checks(run, project)
+            ran = await _unless_stopped(run, run_checks(run, project))
+            if ran is None:  # half-run checks decide nothing: the stop is the ending
+                assert run.stop is not None
+                ending = hard_ending(run.stop)
+                run.sink.add(EventKind.INFO, f"checks stopped: {run.stop.reason}", {})
+            else:
+                checks = ran
             await isolation.tidy(await self.store.shifts.get(shift_id))
         await self._save_progress(run)
         now = self.clock.now()
@@ -412,6 +428,22 @@ class Supervisor:
         await run.sink.flush()
         handoff = await store_ending(self.store, shift_id, ending, files, checks, now)
         return await self.store.shifts.get(shift_id), handoff
+
+async def _unless_stopped(run: ShiftRun, work: Coroutine[Any, Any, _T]) -> _T | None:
+    """`work`'s result, or None when a hard stop (abandon, shutdown) came first: `work` is then
+    cancelled, which kills its processes within a second (agent/verify.py)."""
+    run.stopped.clear()  # the stop that ended the run is not one for what follows it
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(run.stopped.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return None if task.cancelled() else task.result()
 
 
 def _kill_at_exit(ref: weakref.ReferenceType[Supervisor]) -> None:

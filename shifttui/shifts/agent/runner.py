@@ -129,6 +129,7 @@ class ShiftRun:
         self.handoff: HandoffInput | None = None
         self.handoff_at: float | None = None
         self.stop: Stop | None = None
+        self.stopped = asyncio.Event()  # set by a hard stop; the checks after the run watch it
         self.agent_pid: int | None = None
         self.session_id: str | None = resume_session
         self.model: str | None = project.policy.model
@@ -229,6 +230,8 @@ class ShiftRun:
         if current is not None and not stop.kind.overrides and (current.hard or not stop.hard):
             return
         self.stop = stop
+        if stop.hard:
+            self.stopped.set()
         self.sink.add(EventKind.OPERATOR if stop.kind.by_operator else EventKind.INFO,
                       f"{stop.kind}: {stop.reason}", {"stop": stop.kind.value})
         if stop.hard and not self.prompt.done():
@@ -296,7 +299,8 @@ class ShiftRun:
         self.client = ClaudeSDKClient(options)
         self.phase = RunPhase.STARTING
         try:
-            await asyncio.wait_for(self.client.connect(), CONNECT_TIMEOUT_S)
+            if not await self._connect(self.client):
+                return self._hard_ending()  # stopped while the CLI started
         except TimeoutError:
             return Ending(ShiftStatus.FAILED, f"Claude Code did not finish starting within "
                           f"{CONNECT_TIMEOUT_S:.0f} s", FailureKind.AGENT_ERROR)
@@ -321,6 +325,27 @@ class ShiftRun:
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader
+
+    async def _connect(self, client: ClaudeSDKClient) -> bool:
+        """connect, unless a hard stop comes first (False): a CLI that hangs at start must not
+        hold an abandon or a SIGTERM for CONNECT_TIMEOUT_S. TimeoutError after that."""
+        connecting = asyncio.ensure_future(client.connect())
+        stopping = asyncio.ensure_future(self.stopped.wait())
+        try:
+            await asyncio.wait({connecting, stopping}, timeout=CONNECT_TIMEOUT_S,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not connecting.done():
+                connecting.cancel()
+                with contextlib.suppress(BaseException):
+                    await connecting
+        if connecting.cancelled():
+            if self.stopped.is_set():
+                return False
+            raise TimeoutError
+        connecting.result()
+        return True
 
     async def _conversation(self) -> Ending:
         assert self.client is not None
