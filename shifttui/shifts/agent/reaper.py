@@ -20,11 +20,13 @@ import ctypes
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
 
+# Not typing's: importing typing (or signal, which imports enum) was most of this script's
+# start-up time. mypy treats any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal
-else:  # the C module: `signal` imports enum, which was most of this script's start-up time
+else:
     import _signal as signal
 
 PR_SET_PDEATHSIG = 1
