@@ -19,7 +19,7 @@ from typing import Any
 
 import platformdirs
 import tomlkit
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,12 +38,48 @@ HOME_ENV = "SHIFTTUI_HOME"
 CLI_ENV = "SHIFTTUI_CLAUDE_CLI"
 
 
+class TelegramSettings(BaseModel):
+    """The `[telegram]` table: the bot the process holding the scheduler lease speaks through.
+    Env: SHIFTTUI_TELEGRAM__BOT_TOKEN, SHIFTTUI_TELEGRAM__CHAT_ID, …"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bot_token: SecretStr
+    # Only this chat is obeyed (and told anything); every other sender is ignored and logged.
+    chat_id: int
+    # A local Bot API server, or a test's stand-in.
+    api_base: str = "https://api.telegram.org"
+    # getUpdates' long poll: the server holds the request this long when nothing happens.
+    poll_seconds: float = Field(default=50, gt=0, le=600)
+    # After a failure (network, bad token, 5xx): retry after `retry_min_seconds`, doubling up
+    # to `retry_max_seconds`; shifts never wait on it.
+    retry_min_seconds: float = Field(default=1.0, gt=0, le=3600)
+    retry_max_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("api_base must be an http(s) URL")
+        return v
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, v: SecretStr) -> SecretStr:
+        token = v.get_secret_value().strip()
+        if not token or any(c.isspace() or c == "/" for c in token):
+            raise ValueError("bot_token must be the token @BotFather gave (123456:ABC…)")
+        return SecretStr(token)
+
+
 class Settings(BaseSettings):
     """Global settings; `Settings(...)` alone reads flags and the environment, no file."""
 
-    # An empty variable counts as unset, as `SHIFTTUI_CLAUDE_CLI= shifttui` always meant.
+    # An empty variable counts as unset, as `SHIFTTUI_CLAUDE_CLI= shifttui` always meant;
+    # SHIFTTUI_TELEGRAM__CHAT_ID sets [telegram] chat_id.
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid",
-                                      env_ignore_empty=True)
+                                      env_ignore_empty=True, env_nested_delimiter="__")
 
     daily_budget_usd: float | None = Field(default=None, gt=0)
     max_concurrent_shifts: int = Field(default=2, ge=1, le=64)
@@ -53,6 +89,8 @@ class Settings(BaseSettings):
     # How long ask_operator waits for an answer from any window before the agent proceeds on
     # its best judgment: long enough for a phone notification to be seen and answered.
     question_timeout_seconds: int = Field(default=1800, ge=0, le=24 * 3600)
+    # Notices and questions to a Telegram chat, answers and commands back (runtime/telegram).
+    telegram: TelegramSettings | None = None
     # The share of the subscription's 5-hour window kept for the user's own use: at or above
     # 100 - this percent used, no scheduled or triggered shift starts and a running one hands
     # off (0: shifts may use the whole window).

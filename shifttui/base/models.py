@@ -485,6 +485,7 @@ class Section:
 
     title: str
     code: bool = False  # file paths: `quoted` where the text is markdown
+    prefix: str = ""  # before each item where it is shown: "#3" for a task number
 
 
 def _clean_items(v: list[str]) -> list[str]:
@@ -498,6 +499,15 @@ def _clean_items(v: list[str]) -> list[str]:
 
 
 _Items = Annotated[list[str], Field(max_length=200), AfterValidator(_clean_items)]
+
+
+def _task_numbers(v: list[int]) -> list[int]:
+    if any(n < 1 for n in v):
+        raise ValueError("task numbers start at 1")
+    return list(dict.fromkeys(v))  # each once, in the agent's order
+
+
+_TaskNumbers = Annotated[list[int], Field(max_length=200), AfterValidator(_task_numbers)]
 
 
 class HandoffInput(BaseModel):
@@ -521,6 +531,12 @@ class HandoffInput(BaseModel):
         default_factory=list, description="Decisions taken and why.")
     questions_for_operator: Annotated[_Items, Section("Questions for the operator")] = Field(
         default_factory=list, description="Questions for the human.")
+    tasks_done: Annotated[_TaskNumbers, Section("Tasks done", prefix="#")] = Field(
+        default_factory=list, description="Numbers of the operator's tasks (the context's "
+        "task list) this shift finished, e.g. [3]; shifttui closes them.")
+    tasks_progress: Annotated[_Items, Section("Task progress")] = Field(
+        default_factory=list, description="A note on each task started but not finished, "
+        'beginning with its number: "4: parser done, tests next".')
 
     @field_validator("summary")
     @classmethod
@@ -550,10 +566,12 @@ class HandoffSection:
     is_list: bool
     required: bool
     code: bool
+    numbers: bool = False  # a list of whole numbers (task numbers), not of strings
+    prefix: str = ""
 
-    def item(self, text: str) -> str:
-        """One entry as markdown: a file path in backticks."""
-        return f"`{text}`" if self.code else text
+    def item(self, text: str | int) -> str:
+        """One entry as markdown: a file path in backticks, a task number as #3."""
+        return f"`{text}`" if self.code else f"{self.prefix}{text}"
 
 
 def handoff_sections(model: type[HandoffInput] = Handoff) -> list[HandoffSection]:
@@ -565,7 +583,8 @@ def handoff_sections(model: type[HandoffInput] = Handoff) -> list[HandoffSection
         if section is not None:
             out.append(HandoffSection(name, section.title, info.description or "",
                                       info.annotation is not str, info.is_required(),
-                                      section.code))
+                                      section.code, info.annotation == list[int],
+                                      section.prefix))
     return out
 
 

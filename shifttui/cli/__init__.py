@@ -34,13 +34,14 @@ from shifttui.cli import (
     commands_scheduler,
     commands_shifts,
     commands_status,
+    commands_tasks,
 )
 from shifttui.cli.base import Ctx, settings_flags
 from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
            commands_review, commands_portfolio, commands_status, commands_control,
-           commands_merge]
+           commands_merge, commands_tasks]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

@@ -61,6 +61,7 @@ def status_text(status: Status) -> str:
         ("agent CLI", cli),
         ("auth", auth),
         ("bubblewrap", agent.bwrap or "not found (Claude Code's sandbox for Bash needs it)"),
+        *([("telegram", _telegram(status))] if status.telegram_configured else []),
     ], indent="")]
     lines.append("")
     if status.running:
@@ -91,6 +92,17 @@ def _scheduler(status: Status) -> str:
                 f"(heartbeat {fmt.ago(lease.heartbeat_at, status.now)})")
     off = "off: nothing fires until `shifttui` or `shifttui daemon` runs"
     return off + (f" (last held by {status.last_holder})" if status.last_holder else "")
+
+
+def _telegram(status: Status) -> str:
+    state = status.telegram
+    if state is None:
+        return "configured; starts with the scheduler's holder"
+    since = fmt.ago(state.updated_at, status.now)
+    if state.ok:
+        return f"connected (pid {state.pid}, {since})"
+    last = f"; last worked {fmt.ago(state.last_ok_at, status.now)}" if state.last_ok_at else ""
+    return f"failing, retrying: {state.detail} (pid {state.pid}, {since}{last})"
 
 
 def _indent(text: str) -> str:

@@ -7,6 +7,7 @@ turn number within the process, so a scenario can behave differently after the f
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -32,6 +33,8 @@ def good_handoff(t: Turn, summary: str, **extra: list[str]) -> dict[str, object]
         "questions_for_operator": [],
     }
     handoff.update(extra)
+    # More fields as JSON (e.g. {"tasks_done": [1]}): a scenario closes the operator's tasks.
+    handoff.update(json.loads(os.environ.get("SHIFTTUI_FAKE_HANDOFF_EXTRA") or "{}"))
     return handoff
 
 

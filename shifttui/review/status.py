@@ -15,6 +15,7 @@ from shifttui.scheduling.lease import current_lease
 from shifttui.scheduling.views import SchedulerRole, SchedulerState, next_fire_for, scheduler_state
 from shifttui.shifts.agent.environment import AgentEnvironment, agent_environment, auth_overrides
 from shifttui.store import Store
+from shifttui.store.channels import ChannelState
 from shifttui.system.procs import owner_alive
 
 NEXT_FIRES_SHOWN = 5
@@ -46,6 +47,9 @@ class Status:
     auth_overrides: dict[str, list[str]]  # project name → credential variables its env sets
     next_fires: list[NextFire]
     projects: int
+    # The Telegram bridge: configured at all, and how the process running it last fared.
+    telegram_configured: bool = False
+    telegram: ChannelState | None = None
 
     def to_json(self) -> dict[str, Any]:
         lease = self.scheduler.lease
@@ -84,6 +88,12 @@ class Status:
                 for f in self.next_fires
             ],
             "projects": self.projects,
+            "telegram": None if not self.telegram_configured else {
+                "ok": self.telegram.ok if self.telegram else None,
+                "detail": self.telegram.detail if self.telegram else "not started yet",
+                "pid": self.telegram.pid if self.telegram else None,
+                "updated_at": self.telegram.updated_at.isoformat() if self.telegram else None,
+            },
         }
 
 
@@ -137,6 +147,8 @@ async def gather_status(
                         if (found := auth_overrides(p.policy.env))},
         next_fires=upcoming(projects, now, tz),
         projects=len(projects),
+        telegram_configured=settings.telegram is not None,
+        telegram=await store.channels.get("telegram"),
     )
 
 

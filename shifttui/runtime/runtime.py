@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shifttui.base.bus import Bus
 from shifttui.base.clock import Clock, SystemClock
@@ -30,6 +30,9 @@ from shifttui.scheduling.lease import LeaseInfo, current_lease
 from shifttui.scheduling.scheduler import Scheduler
 from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
+
+if TYPE_CHECKING:
+    from shifttui.runtime.telegram import TelegramBridge
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,9 @@ class Runtime:
         self.foreign = ForeignShifts(store, self.bus, self.clock,
                                      lambda: set(self.supervisor.running_ids()))
         self.scheduler: Scheduler | None = None
+        # The Telegram bridge ([telegram] in config.toml) while this process holds the lease.
+        self.chat: TelegramBridge | None = None
+        self._chat_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -93,9 +99,14 @@ class Runtime:
         `watch_others`: publish other processes' running shifts on this bus (windows)."""
         loop = asyncio.get_running_loop()
         if scheduler:
+            def role(info: LeaseInfo) -> None:
+                self._chat_role(info.mine)  # the chat bridge runs where the lease is held
+                if on_role is not None:
+                    on_role(info)
+
             self.scheduler = Scheduler(
                 self.store, self.supervisor, self.settings, bus=self.bus, clock=self.clock,
-                tz=self.tz, kind=self.kind, on_decision=on_decision, on_role=on_role,
+                tz=self.tz, kind=self.kind, on_decision=on_decision, on_role=role,
             )
             self._tasks.append(loop.create_task(self.scheduler.run(self._stop),
                                                 name="shifttui-scheduler"))
@@ -103,10 +114,34 @@ class Runtime:
             self._tasks.append(loop.create_task(self.foreign.run(self._stop),
                                                 name="shifttui-foreign-shifts"))
 
+    def _chat_role(self, mine: bool) -> None:
+        if mine and self._chat_task is None and self.settings.telegram is not None \
+                and not self._stop.is_set():
+            # Imported here: only the process that runs the bridge loads it (and httpx2).
+            from shifttui.runtime.telegram import TelegramBridge
+
+            self.chat = TelegramBridge(
+                self.settings.telegram, self.store, self.bus, self.clock, self.tz,
+                questions=self.supervisor.questions, abandon=self.supervisor.abandon,
+                worth=worth_telling)
+            self._chat_task = asyncio.get_running_loop().create_task(
+                self.chat.run(), name="shifttui-telegram")
+        elif not mine and self._chat_task is not None:
+            self._chat_task.cancel()  # the new holder of the lease polls from now on
+            self._chat_task = None
+
+    async def _stop_chat(self) -> None:
+        task, self._chat_task = self._chat_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
     async def stop_scheduler(self) -> None:
         """The scheduler finishes its tick and releases the lease, so another shifttui takes
         over at once instead of after the lease expires; no shift starts after this."""
         self._stop.set()
+        await self._stop_chat()
         if not self._tasks:
             return
         done, pending = await asyncio.wait(self._tasks, timeout=SCHEDULER_STOP_S)

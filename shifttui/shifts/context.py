@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import string
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from shifttui.base.models import (
 )
 from shifttui.base.policy_meta import describe
 from shifttui.base.text import ago, duration, first_line, money
+from shifttui.shifts.tasks import tasks_section
 from shifttui.store import Store
 from shifttui.system import globs
 from shifttui.system.git import git_changed_files, git_head, git_problem, run_git
@@ -56,12 +58,13 @@ async def build_context(
         raise ValueError(f"max_chars must be at least {_MIN_CHARS}")
     root = Path(project.path)
     # All at once: git's processes and the file reads overlap the database's round trips.
-    history, recent, feedback, git_text, files_text = await asyncio.gather(
+    history, recent, feedback, git_text, files_text, tasks_text = await asyncio.gather(
         store.handoffs.history(project.id, limit=1 + EARLIER_HANDOFFS),
         store.shifts.list(project.id, limit=RECENT_SHIFTS + 1),
         store.feedback.for_project(project.id, limit=FEEDBACK_SHOWN),
         _git_section(root, git_note),
         asyncio.to_thread(_files_section, root, project.policy.context_files),
+        _tasks_text(store, project, root),
     )
     shifts = [
         s for s in recent
@@ -69,6 +72,7 @@ async def build_context(
     ][:RECENT_SHIFTS]
     sections = [
         _Section(_project_section(project, root, now), 0),
+        _Section(tasks_text, 1),  # the operator's tasks lead: they say what to work on
         _Section(_latest_handoff_section(history[0] if history else None), 1),
         _Section(_feedback_section(feedback), 2),
         _Section(_shifts_section(shifts, now), 3),
@@ -175,6 +179,14 @@ def _feedback_section(feedback: list[Feedback]) -> str:
         note = f.note.strip().replace("\n", " ") or "(no note)"
         lines.append(f"- {f.rating}/5 on shift `{f.shift_id}` ({_when(f.created_at)}): {note}")
     return "\n".join(lines)
+
+
+async def _tasks_text(store: Store, project: Project, root: Path) -> str:
+    tasks = await store.tasks.open(project.id)
+    if not tasks:
+        return ""
+    read = functools.partial(_file_body, real_root=root.resolve())
+    return await asyncio.to_thread(tasks_section, root, tasks, read)
 
 
 # git -----------------------------------------------------------------------------------------

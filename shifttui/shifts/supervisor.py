@@ -56,6 +56,7 @@ from shifttui.shifts.control import ControlServer, handoff_arg, send_request
 from shifttui.shifts.notices import end_notice
 from shifttui.shifts.questions import OperatorQuestions
 from shifttui.shifts.resume import limits_left
+from shifttui.shifts.tasks import record_tasks
 from shifttui.store import Store
 from shifttui.system.procs import process_token
 
@@ -427,6 +428,8 @@ class Supervisor:
                      f"{': ' + ending.reason if ending.reason else ''}", summary)
         await run.sink.flush()
         handoff = await store_ending(self.store, shift_id, ending, files, checks, now)
+        if handoff is not None:  # the operator's tasks it names close, checked against files
+            await record_tasks(self.store, run.sink, project.id, shift_id, handoff, now)
         return await self.store.shifts.get(shift_id), handoff
 
 async def _unless_stopped(run: ShiftRun, work: Coroutine[Any, Any, _T]) -> _T | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shifttui.base.config import Home
+from shifttui.store.channels import Channels
 from shifttui.store.control import Control
 from shifttui.store.db import BUSY_TIMEOUT_S, Database
 from shifttui.store.events import Events
@@ -15,6 +16,7 @@ from shifttui.store.plan_windows import PlanWindows
 from shifttui.store.projects import Projects
 from shifttui.store.scheduling import Scheduling
 from shifttui.store.shifts import Shifts
+from shifttui.store.tasks import Tasks
 from shifttui.system.procs import owner_alive
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -32,6 +34,8 @@ class Store:
         self.feedback = FeedbackStore(db)
         self.scheduling = Scheduling(db)
         self.control = Control(db)
+        self.tasks = Tasks(db)
+        self.channels = Channels(db)
         self.plan = PlanWindows(db)
         self.recovered: list[str] = []
 

@@ -223,6 +223,40 @@ MIGRATIONS: list[str] = [
     ALTER TABLE decisions_new RENAME TO decisions;
     CREATE INDEX decisions_project_ts ON decisions(project_id, ts DESC);
     """,
+    # 8: the operator's tasks per project (issue 16), numbered per project from 1, and the
+    # state of the chat bridge, so `shifttui status` in any window shows a failing channel.
+    """
+    CREATE TABLE tasks (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL CHECK (number >= 1),
+        title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+        body TEXT NOT NULL DEFAULT '',
+        priority INTEGER NOT NULL DEFAULT 0,
+        context_files TEXT NOT NULL DEFAULT '[]',
+        deliverables TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
+        ref TEXT,
+        progress TEXT,
+        created_at TEXT NOT NULL,
+        closed_at TEXT,
+        done_by_shift TEXT REFERENCES shifts(id) ON DELETE SET NULL,
+        missing_deliverables TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (project_id, number),
+        CHECK (status = 'open' OR closed_at IS NOT NULL),
+        CHECK (done_by_shift IS NULL OR status = 'done')
+    ) WITHOUT ROWID;
+    CREATE INDEX tasks_open ON tasks(project_id, priority DESC, number) WHERE status = 'open';
+    CREATE INDEX tasks_done_by ON tasks(done_by_shift) WHERE done_by_shift IS NOT NULL;
+    CREATE UNIQUE INDEX tasks_ref ON tasks(project_id, ref) WHERE ref IS NOT NULL;
+    CREATE TABLE channels (
+        name TEXT PRIMARY KEY,
+        ok INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        updated_at TEXT NOT NULL,
+        last_ok_at TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,7 +21,7 @@ from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo
 from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
-from shifttui.tui.commands import ShiftCommands
+from shifttui.tui.commands import ShiftCommands, TaskCommands
 from shifttui.tui.feeds import EventFeeds
 from shifttui.tui.keys import known_binding_ids
 from shifttui.tui.live_config import config_change
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class ShiftTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "shifttui"
-    COMMANDS = App.COMMANDS | {ShiftCommands}
+    COMMANDS = App.COMMANDS | {ShiftCommands, TaskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -53,4 +54,24 @@ class ShiftCommands(Provider):
             score = max(matcher.match(name), matcher.match(help_text))
             if score > 0:
                 run = partial(self.app.run_action, action, node)
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+class TaskCommands(Provider):
+    """The current project's tasks (add, done, drop) where the screen offers them: the
+    project detail's `task_commands`."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        offer = getattr(self.screen, "task_commands", None)
+        return list(offer()) if callable(offer) else []
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = max(matcher.match(name), matcher.match(help_text))
+            if score > 0:
                 yield Hit(score, matcher.highlight(name), run, help=help_text)

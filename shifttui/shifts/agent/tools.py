@@ -19,7 +19,8 @@ def _handoff_schema() -> dict[str, Any]:
     """The tool's input schema, from HandoffInput's sections: what the agent may write."""
     properties: dict[str, Any] = {}
     for section in handoff_sections(HandoffInput):
-        kind: dict[str, Any] = ({"type": "array", "items": {"type": "string"}}
+        item = "integer" if section.numbers else "string"
+        kind: dict[str, Any] = ({"type": "array", "items": {"type": item}}
                                 if section.is_list else {"type": "string"})
         properties[section.name] = {**kind, "description": section.hint}
     required = [s.name for s in handoff_sections(HandoffInput) if s.required]

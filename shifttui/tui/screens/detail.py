@@ -3,7 +3,9 @@ not start, and why); Enter opens a shift's log and handoff."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from rich.columns import Columns
@@ -18,6 +20,7 @@ from shifttui.base.bus import Notice, ShiftEnded, ShiftStarted
 from shifttui.base.models import Handoff, Policy, Project, Shift
 from shifttui.base.policy_meta import describe
 from shifttui.base.states import Decision, DecisionOutcome
+from shifttui.base.tasks import Task, TaskStatus
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.format import (
     duration,
@@ -64,6 +67,7 @@ class ProjectDetailScreen(ProjectActions):
         Binding("escape", "close", "Back", id="detail.back"),
         *PROJECT_BINDINGS,
         Binding("enter", "open_shift", "Open shift", id="detail.open"),
+        Binding("T", "add_task", "Add task", id="add_task", show=False),
     ]
 
     def __init__(self, project_id: str) -> None:
@@ -75,11 +79,13 @@ class ProjectDetailScreen(ProjectActions):
         self.entries: list[Shift | Decision] = []
         self.notes: dict[str, Text] = {}
         self.wide = False
+        self.tasks: list[Task] = []  # the project's open tasks, in the order shifts take them
 
     def compose(self) -> ComposeResult:
         yield Label(self.project_id, id="detail-title", classes="screen-title")
         with VerticalScroll(id="policy-box"):
             yield Static("", id="policy")
+        yield Static("", id="tasks")
         yield NavTable(id="shifts", cursor_type="row")
         yield Static("", id="shift-note")
         yield Footer()
@@ -123,6 +129,10 @@ class ProjectDetailScreen(ProjectActions):
         )
         next_run = NextFires(svc.tz).text(project, svc.clock.now())
         self.query_one("#policy", Static).update(policy_text(project, next_run))
+        self.tasks = await store.tasks.open(project.id)
+        tasks = self.query_one("#tasks", Static)
+        tasks.update(tasks_text(self.tasks))
+        tasks.display = bool(self.tasks)
         self.notes = {}
         table = self.table
         keep = table.cursor_row
@@ -202,6 +212,44 @@ class ProjectDetailScreen(ProjectActions):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    # -- tasks --------------------------------------------------------------------------------
+    def action_add_task(self) -> None:
+        self.app.run_worker(self._add_task(), group="form", exit_on_error=False)
+
+    async def _add_task(self) -> None:
+        from shifttui.tui.screens.task_form import TaskFormModal
+
+        svc = services(self)
+        project = await svc.store.projects.get(self.project_id)
+        task = await self.app.push_screen_wait(TaskFormModal(project.name))
+        if task is None:
+            return
+        added = await svc.store.tasks.add(project.id, task, svc.clock.now())
+        self.notify(f"Task #{added.number} added to {project.name}; the next shift sees it.")
+        self.reload()
+
+    def close_task(self, number: int, status: TaskStatus) -> None:
+        self.app.run_worker(self._close_task(number, status), group="tasks",
+                            exit_on_error=False)
+
+    async def _close_task(self, number: int, status: TaskStatus) -> None:
+        svc = services(self)
+        task = await svc.store.tasks.close(self.project_id, number, status, svc.clock.now())
+        self.notify(f"Task #{task.number} {task.status.value}: {first_line(task.title, 60)}")
+        self.reload()
+
+    def task_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """The palette's task commands here: (name, help, run) for each open task."""
+        commands: list[tuple[str, str, Callable[[], None]]] = [
+            ("Add task", "Add a task for this project's shifts (T)", self.action_add_task)]
+        for t in self.tasks:
+            title = first_line(t.title, 50)
+            commands.append((f"Task #{t.number} done: {title}", "Mark the task done by hand",
+                             partial(self.close_task, t.number, TaskStatus.DONE)))
+            commands.append((f"Drop task #{t.number}: {title}", "Nobody should do it",
+                             partial(self.close_task, t.number, TaskStatus.DROPPED)))
+        return commands
+
     def on_projects_changed(self, message: ProjectsChanged) -> None:
         self.reload()
 
@@ -214,6 +262,20 @@ class ProjectDetailScreen(ProjectActions):
         elif isinstance(event, Notice) and event.kind == "scheduler" \
                 and event.project_id == self.project_id:
             self.reload()
+
+
+def tasks_text(tasks: list[Task], shown: int = 5) -> Text:
+    """The open tasks, the one the next shift takes first."""
+    text = Text.assemble((f"open tasks ({len(tasks)}, the top one next)", "bold"))
+    for t in tasks[:shown]:
+        pri = f" · priority {t.priority}" if t.priority else ""
+        text.append(f"\n  #{t.number} {first_line(t.title, 80)}")
+        text.append(pri + (f" · {len(t.deliverables)} deliverable(s)" if t.deliverables
+                           else ""), style="dim")
+    if len(tasks) > shown:
+        text.append(f"\n  … and {len(tasks) - shown} more (`shifttui task list`, or ctrl+p)",
+                    style="dim")
+    return text
 
 
 def _when(entry: Shift | Decision) -> datetime:

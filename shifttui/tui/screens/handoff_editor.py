@@ -46,7 +46,8 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
                     yield Label(section.title + (" (required)" if section.required else ""),
                                 classes="field-label")
                     if section.is_list:
-                        yield TextArea("\n".join(value), id=f"f-{section.name}", compact=True)
+                        yield TextArea("\n".join(map(str, value)), id=f"f-{section.name}",
+                                       compact=True)
                     else:
                         yield TextArea(value, id=f"f-{section.name}", classes="summary",
                                        compact=True)
@@ -64,6 +65,9 @@ class HandoffEditorModal(ModalScreen[HandoffInput | None]):
         for section in SECTIONS:
             text = self.query_one(f"#f-{section.name}", TextArea).text
             data[section.name] = text.splitlines() if section.is_list else text
+            if section.numbers:  # task numbers, one a line, "#3" or "3"
+                data[section.name] = [n.strip().lstrip("#") for n in text.splitlines()
+                                      if n.strip()]
         for label in self.query(".field-error").results(Label):
             label.update("")
         try:
