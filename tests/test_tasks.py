@@ -15,6 +15,7 @@ from shifttui.base.errors import InvalidInput, StateError
 from shifttui.base.models import HandoffInput, Policy
 from shifttui.base.tasks import TaskInput, TaskStatus
 from shifttui.fakeagent.scenarios import NOTES_FILE
+from shifttui.review.inbox import load_item
 from shifttui.shifts.agent.tools import HANDOFF_SCHEMA
 from shifttui.shifts.context import build_context
 from shifttui.shifts.dayfile import import_day_file, parse_day_file
@@ -193,3 +194,8 @@ async def test_a_shift_closes_its_task_and_notes_a_missing_deliverable(harness: 
     summaries = [e.summary for e in await h.events(final.id)]
     assert any("task #7" in s and "no such task" in s for s in summaries)
     assert any("CHANGELOG.md" in s and "not among" in s for s in summaries)
+    # The morning review says so too: not a silent pass.
+    item = await load_item(h.store, final, with_diff=False)
+    assert item.tasks_done == [1, 2]
+    assert item.notes == ["task #2 (Changelog): deliverable not among the shift's changed "
+                          "files: CHANGELOG.md"]

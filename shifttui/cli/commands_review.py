@@ -74,6 +74,9 @@ async def cmd_inbox(args: argparse.Namespace, ctx: Ctx) -> int:
          "SUMMARY"],
         [_row(item) for item in items],
     ))
+    notes = [f"  {item.shift.id}: {note}" for item in items for note in item.notes]
+    if notes:
+        print("\nnotes:\n" + "\n".join(notes))
     print("\nrate one with `shifttui review NAME|SHIFT --rating N --note TEXT`; read one with "
           "`shifttui diff SHIFT`, then `shifttui merge NAME|SHIFT` or `shifttui discard SHIFT`")
     return 0

@@ -8,7 +8,7 @@ interrupted shifts ended while nobody was watching, and their feedback teaches t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from shifttui.base.errors import InvalidInput, NotFound, StateError
 from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
 from shifttui.review.diff import DIFF_MAX_CHARS, DiffStat, diff_stat, diff_text
 from shifttui.review.refs import resolve_shift
+from shifttui.shifts.tasks import task_notes
 from shifttui.store import Store
 
 INBOX_STATUSES = (
@@ -46,6 +47,9 @@ class InboxItem:
     project: Project
     handoff: Handoff | None
     diff: DiffStat | None  # None until asked for (it runs git)
+    # What the review must not pass over: a task it closed whose deliverable it did not change.
+    notes: list[str] = field(default_factory=list)
+    tasks_done: list[int] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -75,10 +79,13 @@ class InboxItem:
             "files_changed": s.files_changed,
             "test_result": s.test_result.model_dump(mode="json") if s.test_result else None,
             "lint_result": s.lint_result.model_dump(mode="json") if s.lint_result else None,
+            "judge_result": s.judge_result.model_dump(mode="json") if s.judge_result else None,
             "checks_passed": s.checks_passed,
             "merge_state": s.merge_state.value if s.merge_state else None,
             "branch": s.branch,
             "handoff": self.handoff.model_dump(mode="json") if self.handoff else None,
+            "tasks_done": self.tasks_done,
+            "notes": self.notes,
         }
         if self.diff is not None:
             data["diff_stat"] = {
@@ -118,7 +125,8 @@ async def load_item(
     project = project or await store.projects.get(shift.project_id)
     handoff = await store.handoffs.for_shift(shift.id)
     diff = await shift_diff_stat(store, shift, project) if with_diff else None
-    return InboxItem(shift, project, handoff, diff)
+    tasks = await store.tasks.done_by(shift.id)
+    return InboxItem(shift, project, handoff, diff, task_notes(tasks), [t.number for t in tasks])
 
 
 async def diff_range(store: Store, shift: Shift, project: Project) -> DiffRange:
