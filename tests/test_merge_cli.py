@@ -152,3 +152,12 @@ async def test_auto_merge_merges_a_shift_whose_checks_pass(harness: Harness) -> 
     second = await asyncio.wait_for(harness.supervisor.wait(shift.id), 30)
     assert second.merge_state is MergeState.UNMERGED and second.checks_failed
     assert git(harness.project_path, "log", "-1", "--format=%H") == final.head_commit
+
+
+def test_context_shows_the_work_branch_as_the_next_shift_would(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fake_cli: Path
+) -> None:
+    home, _, _ = _night(tmp_path, fake_cli, [("a.txt", "a\n")])
+    code, out, _ = cli(capsys, home, "context", "demo")
+    assert code == 0 and f"Path: `{home / 'work' / 'demo'}`" in out
+    assert "Branch: `shifttui/demo`" in out and "Shifts work on the branch" in out

@@ -131,9 +131,12 @@ async def _find_handoff(store: Store, target: str) -> tuple[Handoff, Shift]:
 
 async def cmd_context(args: argparse.Namespace, ctx: Ctx) -> int:
     from shifttui.shifts.context import build_context
+    from shifttui.shifts.isolation import preview
 
     project = await ctx.store.projects.get(args.name)
-    text = await build_context(ctx.store, project, now=ctx.clock.now())
+    # As the next shift would see it: the work repository, without preparing anything.
+    seen, note = await preview(ctx.home.root, project)
+    text = await build_context(ctx.store, seen, now=ctx.clock.now(), git_note=note)
     text = printable(text)  # the context quotes handoffs and files the agent wrote
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

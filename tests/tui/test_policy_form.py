@@ -41,6 +41,9 @@ NOT_TYPABLE = [
     ("permission_mode", "yolo", "Input should be"),
     ("model", "a\nb", "single line"),
     ("test_command", "make\x00test", "single line"),
+    ("lint_command", "ruff\x00check", "single line"),
+    ("isolation", "sometimes", "'worktree' or 'none'"),
+    ("auto_merge", "always", "'never' or 'when_checks_pass'"),
 ]
 
 
