@@ -61,6 +61,7 @@ def _sample(tmp_path: Path) -> Policy:
         mcp_servers={"web": {"command": "npx"}}, prompt="custom", instructions="Keep it small.",
         test_command="pytest -q", test_timeout_seconds=90, lint_command="ruff check .",
         isolation=Isolation.NONE, auto_merge=AutoMerge.WHEN_CHECKS_PASS,
+        judge_model="claude-haiku-4-5", judge_budget_usd=0.4,
         triggers={"on_change": ["src/**"], "after": ["other"], "debounce_seconds": 2.5},
         env={"API_TOKEN": "s3cret"}, sandbox=Sandbox.OFF, network_hosts=["pypi.org"],
         deny_read=[*DEFAULT_DENY_READ, "/srv/secrets"],
@@ -136,6 +137,7 @@ def test_the_flag_names_stay_what_users_type() -> None:
               "--instructions", "--prompt", "--max-turns", "--debounce-seconds",
               "--mcp-servers", "--env", "--deny-command", "--allow-tool", "--disallow-tool",
               "--add-dir", "--context-file", "--on-change", "--after", "--lint-command",
+              "--judge-model", "--judge-budget",
               "--isolation", "--auto-merge", "--sandbox", "--network-host", "--deny-read"}
     assert flags(editing=False) == values | {"--disable"}
     assert flags(editing=True) == values | {

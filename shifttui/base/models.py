@@ -305,6 +305,17 @@ class Policy(BaseModel):
         "never (default): merge with `shifttui merge`; when_checks_pass: a shift whose checks "
         "pass merges into your branch by itself when that is safe", "never|when_checks_pass",
     )] = AutoMerge.NEVER
+    judge_model: Annotated[str | None, PolicyMeta(
+        "judge model", "Judge model (blank: no judge)", "--judge-model",
+        "after the checks, this Claude model compares the shift's diff, the checks' output and "
+        "the handoff, and fails a shift whose handoff claims work the diff lacks ('' for none)",
+        "M", show=pm.or_text("no judge"), context=False,
+    )] = None
+    judge_budget_usd: Annotated[float, PolicyMeta(
+        "judge budget", "Judge budget per shift (USD)", "--judge-budget",
+        "most the judge may cost per shift (default 0.25)", "USD", show=pm.per_shift,
+        context=False,
+    )] = Field(default=0.25, gt=0, le=100)
     triggers: Triggers = Field(default_factory=Triggers)
     env: Annotated[dict[str, str], PolicyMeta(
         "environment", "Agent environment (JSON)", "--env",
@@ -328,7 +339,7 @@ class Policy(BaseModel):
             return None
         return validate_cron(v)
 
-    @field_validator("model", "test_command", "lint_command")
+    @field_validator("model", "test_command", "lint_command", "judge_model")
     @classmethod
     def _blank_is_none(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
@@ -420,6 +431,25 @@ class TestResult(BaseModel):
     timed_out: bool = False
 
 
+class JudgeVerdict(BaseModel):
+    """What the AI judge said about a shift (policy judge_model). `error` set: it gave no
+    verdict (it failed or ran out of budget), `passed` is None and the shift is not failed."""
+
+    passed: bool | None
+    reasons: list[str] = Field(default_factory=list)
+    claims_not_in_diff: list[str] = Field(default_factory=list)
+    cost_usd: float = 0.0
+    model: str = ""
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'judge passed', 'judge FAILED' or 'judge error', wherever a shift's checks are listed."""
+        if self.passed is None:
+            return "judge error"
+        return "judge passed" if self.passed else "judge FAILED"
+
+
 class Shift(BaseModel):
     id: str
     project_id: str
@@ -448,6 +478,7 @@ class Shift(BaseModel):
     resume_at: datetime | None = None
     test_result: TestResult | None = None
     lint_result: TestResult | None = None
+    judge_result: JudgeVerdict | None = None
     files_changed: list[str] = Field(default_factory=list)
     reviewed_at: datetime | None = None
     # Isolation (None: the shift ran in the project's folder): the work repository, its
@@ -460,9 +491,11 @@ class Shift(BaseModel):
 
     @property
     def checks_passed(self) -> bool | None:
-        """Every check that ran passed; None when none ran."""
-        results = [r for r in (self.test_result, self.lint_result) if r is not None]
-        return all(r.passed for r in results) if results else None
+        """Every check that ran passed (the judge's verdict among them); None when none ran."""
+        results = [r.passed for r in (self.test_result, self.lint_result) if r is not None]
+        if self.judge_result is not None and self.judge_result.passed is not None:
+            results.append(self.judge_result.passed)
+        return all(results) if results else None
 
     @property
     def checks_failed(self) -> bool:

@@ -22,7 +22,7 @@ def shift_json(shift: Shift, project_name: str | None = None) -> dict[str, Any]:
     data["duration_s"] = shift.duration_s
     # test_result stays where scripts found it before the checks grew
     data["checks"] = {"passed": shift.checks_passed, "test": data["test_result"],
-                      "lint": data.pop("lint_result"), "judge": None}
+                      "lint": data.pop("lint_result"), "judge": data.pop("judge_result")}
     return data
 
 
@@ -62,6 +62,8 @@ def _note(shift: Shift) -> str:
         parts.append("tests passed" if shift.test_result.passed else "tests FAILED")
     if shift.lint_result is not None:
         parts.append("lint passed" if shift.lint_result.passed else "lint FAILED")
+    if shift.judge_result is not None:
+        parts.append(shift.judge_result.label)
     if shift.merge_state is not None:
         parts.append(shift.merge_state.value)
     if shift.error:

@@ -46,6 +46,8 @@ SCENARIOS = (
     "demo",
     "demo_question",
     "demo_fail",
+    "judge",
+    "judge_silent",
 )
 
 # Demo scenarios are watched by a person: pace them like a real agent unless told otherwise.
@@ -129,6 +131,8 @@ class Config:
                 cfg.mcp_servers = {str(k): dict(v) for k, v in servers.items()}
             except (ValueError, AttributeError, TypeError):
                 cfg.mcp_servers = {}
+        if "judge" in cfg.mcp_servers:  # shifttui's judge, not a shift: its own scenario
+            cfg.scenario = env.get("SHIFTTUI_FAKE_JUDGE_SCENARIO") or "judge"
         max_turns = flags.get("max-turns")
         cfg.max_turns = int(max_turns) if max_turns and max_turns.isdigit() else None
         cfg.max_budget_usd = _number(flags.get("max-budget-usd"))

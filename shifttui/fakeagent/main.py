@@ -10,6 +10,7 @@ from shifttui.fakeagent.agent import Agent, BudgetLimit, Turn, TurnEnd, TurnLimi
 from shifttui.fakeagent.config import FAKE_CLI_VERSION, Config
 from shifttui.fakeagent.demo import DEMO_FUNCS
 from shifttui.fakeagent.faults import FAULT_FUNCS, HANGS_AT_START, before_start
+from shifttui.fakeagent.judge import JUDGE_FUNCS
 from shifttui.fakeagent.plan import PLAN_FUNCS
 from shifttui.fakeagent.scenarios import BASIC_FUNCS, Scenario
 from shifttui.fakeagent.tools import connect_mcp
@@ -17,7 +18,8 @@ from shifttui.fakeagent.wire import Interrupted, StdinClosed, Wire
 
 __all__ = ["SCENARIO_FUNCS", "main"]
 
-SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS, **PLAN_FUNCS, **FAULT_FUNCS}
+SCENARIO_FUNCS: dict[str, Scenario] = {**BASIC_FUNCS, **DEMO_FUNCS, **PLAN_FUNCS, **FAULT_FUNCS,
+                                       **JUDGE_FUNCS}
 
 ROOT_BYPASS_ERROR = (
     "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"

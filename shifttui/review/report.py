@@ -125,6 +125,8 @@ def _shift_line(s: Shift, summary: str, hm: _Fmt) -> str:
         facts.append("tests passed" if s.test_result.passed else "tests FAILED")
     if s.lint_result is not None:
         facts.append("lint passed" if s.lint_result.passed else "lint FAILED")
+    if s.judge_result is not None:
+        facts.append(s.judge_result.label)
     if s.merge_state is not None:
         facts.append(s.merge_state.value)
     line = f"- **{hm(s.started_at)}** {status} · " + " · ".join(facts) + f" · `{s.id}`"

@@ -11,6 +11,7 @@ from shifttui.base.models import (
     EventKind,
     FailureKind,
     Handoff,
+    JudgeVerdict,
     Project,
     ShiftStatus,
     TestResult,
@@ -26,12 +27,15 @@ from shifttui.store import Store
 class Checks:
     test: TestResult | None = None
     lint: TestResult | None = None
+    judge: JudgeVerdict | None = None  # shifts/judge.py; one that gave no verdict counts not
 
     @property
     def passed(self) -> bool | None:
-        """Every check that ran passed; None when none ran."""
-        ran = [r for r in (self.test, self.lint) if r is not None]
-        return all(r.passed for r in ran) if ran else None
+        """Every check that ran passed, the judge's verdict among them; None when none ran."""
+        ran = [r.passed for r in (self.test, self.lint) if r is not None]
+        if self.judge is not None and self.judge.passed is not None:
+            ran.append(self.judge.passed)
+        return all(ran) if ran else None
 
 
 async def run_checks(run: ShiftRun, project: Project) -> Checks:
@@ -76,9 +80,11 @@ async def store_ending(store: Store, shift_id: str, ending: Ending, files: list[
     else:
         await shifts.fail(shift_id, ending.failure_kind or FailureKind.AGENT_ERROR,
                           ending.reason, now)
-    if ending.status is not ShiftStatus.COMPLETED or checks.passed is not None:
+    if (ending.status is not ShiftStatus.COMPLETED or checks.passed is not None
+            or checks.judge is not None):
         # (complete() already stored the files, in the shift and in its handoff)
         await shifts.set_outcome_details(
             shift_id, files_changed=files, test_result=checks.test, lint_result=checks.lint,
+            judge_result=checks.judge,
             checks_failed=ending.status is ShiftStatus.COMPLETED and checks.passed is False)
     return handoff

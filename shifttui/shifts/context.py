@@ -23,6 +23,7 @@ from shifttui.base.models import (
 )
 from shifttui.base.policy_meta import describe
 from shifttui.base.text import ago, duration, first_line, money
+from shifttui.shifts.checks_found import last_checks_section
 from shifttui.shifts.tasks import tasks_section
 from shifttui.store import Store
 from shifttui.system import globs
@@ -74,6 +75,7 @@ async def build_context(
         _Section(_project_section(project, root, now), 0),
         _Section(tasks_text, 1),  # the operator's tasks lead: they say what to work on
         _Section(_latest_handoff_section(history[0] if history else None), 1),
+        _Section(last_checks_section(shifts[0] if shifts else None), 1),
         _Section(_feedback_section(feedback), 2),
         _Section(_shifts_section(shifts, now), 3),
         _Section(_earlier_handoffs_section(history[1:]), 4),
@@ -165,6 +167,8 @@ def _shifts_section(shifts: list[Shift], now: datetime) -> str:
             parts.append(s.failure_kind.value)
         if s.test_result is not None:
             parts.append("tests passed" if s.test_result.passed else "tests FAILED")
+        if s.judge_result is not None:
+            parts.append(s.judge_result.label)
         if s.error:
             parts.append(first_line(s.error, 200))
         lines.append("- " + " · ".join(parts))

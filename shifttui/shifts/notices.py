@@ -9,7 +9,7 @@ from shifttui.base.text import money
 
 
 def checks_text(shift: Shift) -> str:
-    """`tests failed (exit 1), lint passed`; "" when no check ran."""
+    """`tests failed (exit 1), lint passed, judge failed: …`; "" when no check ran."""
     parts = []
     for name, result in (("tests", shift.test_result), ("lint", shift.lint_result)):
         if result is None:
@@ -17,6 +17,12 @@ def checks_text(shift: Shift) -> str:
         verdict = "passed" if result.passed else (
             "timed out" if result.timed_out else f"failed (exit {result.exit_code})")
         parts.append(f"{name} {verdict}")
+    judge = shift.judge_result
+    if judge is not None and judge.error is not None:
+        parts.append(judge.error)  # no verdict: said, but not red
+    elif judge is not None:  # its first reason says why
+        why = f": {judge.reasons[0]}" if judge.reasons else ""
+        parts.append(f"judge {'passed' if judge.passed else 'failed'}{why}")
     return ", ".join(parts)
 
 

@@ -51,8 +51,9 @@ from shifttui.shifts.agent.plan_limits import PlanWatch
 from shifttui.shifts.agent.runner import ShiftRun
 from shifttui.shifts.agent.sink import EventSink
 from shifttui.shifts.autopause import auto_pause
-from shifttui.shifts.checks import Checks, run_checks, store_ending
+from shifttui.shifts.checks import Checks, store_ending
 from shifttui.shifts.control import ControlServer, handoff_arg, send_request
+from shifttui.shifts.judge import checks_and_judge
 from shifttui.shifts.notices import end_notice
 from shifttui.shifts.questions import OperatorQuestions
 from shifttui.shifts.resume import limits_left
@@ -410,7 +411,8 @@ class Supervisor:
             run.sink.add(EventKind.ERROR, f"cannot commit the shift's changes: {exc}", {})
         checks = Checks()
         if run.agent_pid and ending.status in _TESTED and Path(project.path).is_dir():
-            ran = await _unless_stopped(run, run_checks(run, project))
+            ran = await _unless_stopped(run, checks_and_judge(
+                run, self.store, project, ending.handoff, files))
             if ran is None:  # half-run checks decide nothing: the stop is the ending
                 assert run.stop is not None
                 ending = hard_ending(run.stop)

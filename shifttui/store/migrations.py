@@ -257,6 +257,10 @@ MIGRATIONS: list[str] = [
         last_ok_at TEXT
     );
     """,
+    # 9: the AI judge's verdict on a shift (policy judge_model), JSON like the checks' results.
+    """
+    ALTER TABLE shifts ADD COLUMN judge_result TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

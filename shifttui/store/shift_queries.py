@@ -11,6 +11,7 @@ import aiosqlite
 
 from shifttui.base.models import (
     FailureKind,
+    JudgeVerdict,
     MergeState,
     Shift,
     ShiftStatus,
@@ -28,6 +29,7 @@ def shift_from_row(row: aiosqlite.Row) -> Shift:
     deadline = parse_ts(row["deadline"])
     assert started is not None and deadline is not None
     test, lint = row["test_result"], _optional(row, "lint_result")
+    judge = _optional(row, "judge_result")
     return Shift(
         id=row["id"],
         project_id=row["project_id"],
@@ -54,6 +56,7 @@ def shift_from_row(row: aiosqlite.Row) -> Shift:
         start_commit=row["start_commit"],
         test_result=TestResult.model_validate_json(test) if test else None,
         lint_result=TestResult.model_validate_json(lint) if lint else None,
+        judge_result=JudgeVerdict.model_validate_json(judge) if judge else None,
         files_changed=json.loads(row["files_changed"] or "[]"),
         reviewed_at=parse_ts(row["reviewed_at"]),
         # (a database older than migration 7 has no such column)

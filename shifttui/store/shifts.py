@@ -17,6 +17,7 @@ from shifttui.base.models import (
     FailureKind,
     Handoff,
     HandoffInput,
+    JudgeVerdict,
     MergeState,
     Shift,
     ShiftStatus,
@@ -293,11 +294,17 @@ class Shifts(ShiftQueries):
         files_changed: builtins.list[str] | None = None,
         test_result: TestResult | None = None,
         lint_result: TestResult | None = None,
+        judge_result: JudgeVerdict | None = None,
         checks_failed: bool = False,
     ) -> None:
         """Facts gathered after the end: files changed (git), the checks' results, and
         whether a completed shift's checks failed (failure kind checks_failed)."""
         async with self._db.write() as tx:
+            if judge_result is not None:
+                await tx.execute(
+                    "UPDATE shifts SET judge_result = ? WHERE id = ?",
+                    (judge_result.model_dump_json(), shift_id),
+                )
             if lint_result is not None:
                 await tx.execute(
                     "UPDATE shifts SET lint_result = ? WHERE id = ?",

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Label, Markdown, Static, TabbedContent, TabP
 
 from shifttui.base.bus import ShiftEnded, ShiftProgress
 from shifttui.base.models import Shift, ShiftStatus, TestResult
-from shifttui.base.text import printable
+from shifttui.base.text import money, printable
 from shifttui.tui.format import (
     STATUS_GLYPH,
     duration,
@@ -40,7 +40,8 @@ def checks_text(shift: Shift) -> Text:
                                             ("lint", getattr(shift, "lint_result", None)))
         if isinstance(result, TestResult)
     ]
-    if not results:
+    judge = shift.judge_result
+    if not results and judge is None:
         return Text("No checks ran for this shift (the policy's test_command runs after each "
                     "shift when set).", style="dim")
     out = Text()
@@ -57,6 +58,18 @@ def checks_text(shift: Shift) -> Text:
         out.append(f"  ({code}{duration(r.duration_s)})\n", style="dim")
         tail = printable(r.output_tail.rstrip()) or "(no output)"
         out.append(tail)
+    if judge is not None:
+        if out:
+            out.append("\n\n")
+        out.append("judge: ", style="bold")
+        out.append(judge.model)
+        out.append("  ")
+        out.append(*{None: ("error", "bold yellow"), True: ("passed", "bold green"),
+                     False: ("FAILED", "bold red")}[judge.passed])
+        out.append(f"  ({money(judge.cost_usd)})\n", style="dim")
+        notes = [judge.error] if judge.error else judge.reasons
+        notes += [f"claimed, not in the diff: {c}" for c in judge.claims_not_in_diff]
+        out.append("\n".join(printable(n) for n in notes if n) or "(no reasons given)")
     return out
 
 
