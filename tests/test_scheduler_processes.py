@@ -17,6 +17,7 @@ import pytest
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Home
 from shifttui.base.models import Policy, Trigger
+from shifttui.scheduling.lease import LEASE_TTL_S, RENEW_FRACTION
 from shifttui.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -93,8 +94,11 @@ async def test_two_processes_fire_each_due_run_once_and_hand_over(
                 await w.proc.stdin.drain()
                 await asyncio.wait_for(w.proc.wait(), 10)
     assert killed is not None and handed_over_at is not None
-    # the lease's time to live is 5 s: the survivor takes over at its next tick after that
-    assert timedelta(seconds=4) <= handed_over_at - kill_at <= timedelta(seconds=6)
+    # the holder renewed at most a renewal interval before it died; the survivor takes over
+    # at its first tick after the lease's time to live
+    ttl, renew = LEASE_TTL_S, LEASE_TTL_S * RENEW_FRACTION
+    assert timedelta(seconds=ttl - renew - 1) <= handed_over_at - kill_at \
+        <= timedelta(seconds=ttl + 1)
 
     async with await Store.open(home.db_path) as store:
         for name, expr in SCHEDULES.items():

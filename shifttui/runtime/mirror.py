@@ -24,13 +24,15 @@ from shifttui.base.clock import Clock
 from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import Shift
 from shifttui.store import Store
+from shifttui.store.changes import Stamp
 
 log = logging.getLogger(__name__)
 
 # Live events of another process's shift reach this bus at most this late (the sink itself
 # commits every ~100 ms).
 POLL_S = 0.25
-# With no other process's shift running, look for one this often.
+# With no other process's shift running, look for one this often: a look is one small query
+# (the database's change stamp) unless someone wrote since the last one.
 IDLE_POLL_S = 1.0
 READ_LIMIT = 2000
 
@@ -54,6 +56,7 @@ class ForeignShifts:
         self._idle_poll_s = idle_poll_s
         self._seen: dict[str, _Seen] = {}
         self._questions: dict[str, QuestionAsked] = {}
+        self._stamp: Stamp | None = None
 
     @property
     def shift_ids(self) -> list[str]:
@@ -72,6 +75,10 @@ class ForeignShifts:
                 await asyncio.wait_for(stop.wait(), wait)
 
     async def poll(self) -> None:
+        stamp = await self._store.changes.stamp(max_age_s=self._idle_poll_s)
+        if stamp == self._stamp and not self._seen:
+            return  # nobody wrote: no shift started or ended, no question asked or closed
+        self._stamp = stamp
         local = self._local_ids()
         running = {s.id: s for s in await self._store.shifts.running() if s.id not in local}
         for shift_id, shift in running.items():

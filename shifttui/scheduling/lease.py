@@ -6,13 +6,18 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shifttui.store import Store
 from shifttui.store.scheduling import Lease
 
 LEASE_NAME = "scheduler"
-LEASE_TTL_S = 5.0
+# A crashed holder's schedules wait at most this long for another process to take over (a
+# holder that quits releases the lease at once).
+LEASE_TTL_S = 15.0
+# The holder renews this often: three chances before the lease expires, and one write every
+# few seconds instead of every tick.
+RENEW_FRACTION = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,39 @@ class LeaseKeeper:
     def held(self) -> bool:
         return self.current is not None and self.current.mine
 
+    def due(self, now: datetime, *, others_wrote: bool) -> bool:
+        """Is a renewal (or, on standby, a try for the lease) needed at `now`? A holder renews
+        a third of the way into its lease; a standby tries once the holder's lease expired, or
+        when another process wrote (it may have released the lease)."""
+        current = self.current
+        if current is None:
+            return True
+        if current.mine:
+            return now >= current.heartbeat_at + timedelta(seconds=self.ttl_s * RENEW_FRACTION)
+        return others_wrote or not current.alive(now)
+
+    def next_due(self) -> datetime | None:
+        """When `due` turns true without anyone writing (None: now)."""
+        current = self.current
+        if current is None:
+            return None
+        if current.mine:
+            return current.heartbeat_at + timedelta(seconds=self.ttl_s * RENEW_FRACTION)
+        return current.expires_at
+
     async def renew(self, now: datetime) -> LeaseInfo:
+        changes = self.store.changes
+        renewing = self.held
+        before = changes.rows_written()
         lease = await self.store.scheduling.acquire_lease(
             LEASE_NAME, holder=self.holder, pid=self.pid, host=self.host, now=now,
             ttl_s=self.ttl_s,
         )
         self.current = lease_info(lease, self.holder)
+        # A renewal of our own lease updates exactly one row; when that is all this connection
+        # wrote meanwhile, this process's readers need not look again.
+        if renewing and self.current.mine and changes.rows_written() - before == 1:
+            changes.forget(1)
         return self.current
 
     async def release(self) -> None:

@@ -31,12 +31,14 @@ from shifttui.scheduling.budget import (
     BudgetNotifier,
     BudgetState,
     daily_budget_state,
+    local_midnight,
 )
 from shifttui.scheduling.cron import fire_times, local_tz, next_fire
 from shifttui.scheduling.lease import LEASE_TTL_S, LeaseInfo, LeaseKeeper
 from shifttui.scheduling.outcomes import Attempt, Blocked, Deferred, Held, Starter
 from shifttui.scheduling.triggers import Completions, FileTriggers, describe_files, followers_of
 from shifttui.store import Store
+from shifttui.store.changes import Stamp
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,11 @@ class Scheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self.budget: BudgetState | None = None
         self._first_tick = True
+        # What the last full tick read, and the database's stamp when it read it: while nobody
+        # writes, a tick reads nothing but the stamp (see store.changes).
+        self._seen: Stamp | None = None
+        self._projects: dict[str, Project] | None = None
+        self._scheduled = 0  # how many of them have a schedule
         # The shift the latest attempt started (a trigger request records it for its asker).
         self.last_started: str | None = None
 
@@ -138,14 +145,24 @@ class Scheduler:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def run_once(self, now: datetime | None = None) -> None:
-        """One tick: renew the lease, then (if held) fire what is due."""
+        """One tick: renew the lease when it needs it, then (if held) fire what is due.
+
+        What other processes (or this one) wrote is read only when the database's stamp
+        moved: an idle tick is one small query, not a read of every project."""
         now = now or self.clock.now()
+        stamp = await self.store.changes.stamp()
+        fresh = stamp != self._seen
         was_held = self.lease.held
-        info = await self.lease.renew(now)
+        others_wrote = self._seen is None or stamp.others != self._seen.others
+        info = self.lease.current
+        if info is None or self.lease.due(now, others_wrote=others_wrote):
+            info = await self.lease.renew(now)
         if self.on_role is not None and (info.mine != was_held or self._first_tick):
             self.on_role(info)
         self._first_tick = False
-        self.budget = await daily_budget_state(self.store, self.settings, now, self.tz)
+        if fresh or self.budget is None or self.budget.day_start != local_midnight(now, self.tz) \
+                or self.budget.limit_usd != self.settings.daily_budget_usd:
+            self.budget = await daily_budget_state(self.store, self.settings, now, self.tz)
         notice = self._budget_notifier.check(self.budget)
         if notice is not None:
             self.bus.publish(notice)
@@ -153,19 +170,28 @@ class Scheduler:
             if was_held:
                 log.warning("scheduler lease lost to %s", info.describe())
             self._reset()
+            self._seen = stamp
             return
         if not was_held:
             self._on_acquired(now)
-        projects = {p.id: p for p in await self.store.projects.list()}
+            fresh = True
+        if fresh or self._projects is None:
+            self._projects = {p.id: p for p in await self.store.projects.list()}
+            self._scheduled = sum(1 for p in self._projects.values() if p.policy.schedule)
+        projects = self._projects
         for gone in set(self._schedules) - set(projects):
             del self._schedules[gone]
-        await self._run_plan(projects, now, refresh=True)
-        await self._run_deferred(projects, now)
-        for project in projects.values():
+        await self._run_plan(projects, now, refresh=fresh)
+        if self._deferred:
+            await self._run_deferred(projects, now)
+        for project in (projects.values() if fresh else self._due_schedules(projects, now)):
             await self._run_schedule(project, now)
-        await self._run_requests(projects, now)
-        await self._run_after(projects, now)
-        await self._run_files(projects, now)
+        if fresh:
+            await self._run_requests(projects, now)
+            await self._run_after(projects, now)
+        if fresh or not self._files.quiet:
+            await self._run_files(projects, now)
+        self._seen = stamp
 
     def next_due(self) -> datetime | None:
         dues = [c.next_due for c in self._schedules.values() if c.next_due is not None]
@@ -178,6 +204,7 @@ class Scheduler:
 
     def _reset(self) -> None:
         # Another holder may have moved marks and handled things meanwhile: forget our view.
+        self._projects = None
         self._schedules.clear()
         self._deferred.clear()
         self._held.clear()
@@ -187,6 +214,8 @@ class Scheduler:
         self._completions.reset()
 
     def _sleep_for(self) -> float:
+        # Wake at least once a TICK_S: that tick reads only the stamp unless something changed
+        # (a trigger request from another window must start within a second or so).
         nxt = self.next_due()
         if nxt is None or not self.lease.held:
             return TICK_S
@@ -194,6 +223,22 @@ class Scheduler:
         return max(0.05, min(TICK_S, wait))
 
     # schedules ---------------------------------------------------------------------------
+    def _due_schedules(self, projects: dict[str, Project], now: datetime) -> list[Project]:
+        """With the projects unchanged since the last tick, only these can have work: a due
+        time reached, or no cached view yet (a claim that lost a race)."""
+        nxt = self.next_due()
+        if len(self._schedules) == self._scheduled and nxt is not None and nxt > now:
+            return []
+        out = []
+        for pid, project in projects.items():
+            cache = self._schedules.get(pid)
+            if cache is None:
+                if project.policy.schedule:
+                    out.append(project)
+            elif cache.next_due is not None and cache.next_due <= now:
+                out.append(project)
+        return out
+
     async def _run_schedule(self, project: Project, now: datetime) -> None:
         expr = project.policy.schedule
         cache = self._schedules.get(project.id)

@@ -70,6 +70,20 @@ class FileTriggers:
         self._retired: set[Watcher] = set()
         self._retry_at: datetime | None = None
 
+    @property
+    def pending(self) -> bool:
+        """Some project has changed files waiting out its debounce."""
+        return any(w.pending for w in self._watches.values())
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to do until the projects change: no change waits out its debounce, and no
+        watcher needs starting again."""
+        if self.pending:
+            return False
+        return self._watcher is None if not self._watches else (
+            self._watcher is not None and self._watcher.alive)
+
     def watch(self, project_id: str) -> ProjectWatch | None:
         return self._watches.get(project_id)
 
@@ -111,6 +125,8 @@ class FileTriggers:
         self._keep_watching(now)
         ready = []
         for project_id, watch in self._watches.items():
+            if not watch.pending:
+                continue  # nothing changed: no query (a quiet tree costs no work per tick)
             # The project's own shift edits its files: that must not trigger the next shift.
             busy = await store.shifts.running_for(project_id) is not None
             files = watch.poll(now, absorb=busy)

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shifttui.base.config import Home
+from shifttui.store.changes import Changes
 from shifttui.store.channels import Channels
 from shifttui.store.control import Control
 from shifttui.store.db import BUSY_TIMEOUT_S, Database
@@ -34,6 +35,7 @@ class Store:
         self.feedback = FeedbackStore(db)
         self.scheduling = Scheduling(db)
         self.control = Control(db)
+        self.changes = Changes(db)
         self.tasks = Tasks(db)
         self.channels = Channels(db)
         self.plan = PlanWindows(db)

@@ -58,6 +58,11 @@ class NextFires:
         return "never" if fire is None else "next " + format_in(fire - now)
 
 
+    def fire(self, project: Project) -> datetime | None:
+        """The fire time `text` last showed for `project` (None: none, or not shown yet)."""
+        cached = self._cache.get(project.id)
+        return cached[1] if cached is not None else None
+
 def decision_status(decision: Decision) -> Text:
     """'⊘ skipped: running' — the outcome and its reason's one word, so the status cell stays
     narrow at 80 columns; the full reason is in the note line (and the wide table's last

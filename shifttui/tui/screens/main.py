@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -22,7 +23,9 @@ from shifttui.base.bus import (
 )
 from shifttui.base.models import Project, Sandbox, Shift
 from shifttui.review.inbox import unreviewed_count
+from shifttui.scheduling.budget import local_midnight
 from shifttui.scheduling.views import SchedulerState, scheduler_state
+from shifttui.store.changes import Stamp
 from shifttui.system.gc import settle_gc
 from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
@@ -33,11 +36,18 @@ from shifttui.tui.services import services
 from shifttui.tui.widgets.nav_table import NavTable
 from shifttui.tui.widgets.shift_pane import ShiftPane
 
-REFRESH_S = 10.0
+# The database's change stamp is read this often (one small query); the table, the header's
+# lease and spending and the unreviewed count are read again only when it moved, since another
+# process (a daemon, the CLI, a second window) may write at any time.
+REFRESH_S = 2.0
+# Countdowns and running shifts' clocks repaint once a second while they show seconds (and
+# while ended tabs wait to close); when every visible time shows minutes or more, once a
+# minute, on the minute (cron fires on it).
 TICK_S = 1.0
-# The lease and the day's spending are read this often for the header (another process may
-# take the lease or spend at any time).
-SCHEDULER_REFRESH_S = 2.0
+# "next in 9m59s" shows seconds below ten minutes (scheduling.views.format_in), "59s ago"
+# below a minute (base.text.ago).
+SECONDS_SHOWN_BEFORE_FIRE = timedelta(minutes=10, seconds=1)
+SECONDS_SHOWN_AFTER_END = timedelta(seconds=61)
 # An ended shift's tab stays this long (its last lines and outcome), and at most this many do;
 # x closes one at once.
 ENDED_TAB_KEEP_S = 15 * 60.0
@@ -68,6 +78,9 @@ class MainScreen(ProjectActions):
         self.scheduler: SchedulerState | None = None
         self._next_fires: NextFires | None = None
         self._schedule_cells: dict[str, str] = {}
+        self._last_cells: dict[str, Text | str] = {}
+        self._stamp: Stamp | None = None
+        self._tick_timer: Timer | None = None
         self.unreviewed: int | None = None
         self._select: str | None = None  # a project to select once a reload shows it
         self._tab_names: dict[str, str] = {}  # shift id -> its tab's label after the glyph
@@ -99,16 +112,37 @@ class MainScreen(ProjectActions):
         self.reload()
         self.refresh_scheduler()
         self._restore_panes()
-        self.set_interval(REFRESH_S, self.reload)
-        self.set_interval(TICK_S, self._tick)
-        self.set_interval(SCHEDULER_REFRESH_S, self.refresh_scheduler)
-        # `shifttui review` in another terminal changes the count too.
-        self.set_interval(REFRESH_S, self.refresh_unreviewed)
+        # Another process (or `shifttui review` in another terminal) may change what we show.
+        self.set_interval(REFRESH_S, self._watch_store)
+        self._tick_timer = self.set_timer(TICK_S, self._tick)
 
     # -- projects table -----------------------------------------------------------------------
 
     def on_resize(self) -> None:
         self._render_rows()
+
+    @work(exclusive=True, group="store-watch", exit_on_error=False)
+    async def _watch_store(self) -> None:
+        svc = services(self)
+        stamp = await svc.store.changes.stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.reload()
+            self.refresh_scheduler()
+            self.refresh_unreviewed()
+        elif self._scheduler_stale(svc.clock.now()):
+            self.refresh_scheduler()
+
+    def _scheduler_stale(self, now: datetime) -> bool:
+        """The header's scheduler state can change without a write: another holder's lease
+        runs out (it died), or a new day starts the day's spending again."""
+        state = self.scheduler
+        if state is None:
+            return True
+        lease = state.lease
+        if lease is not None and not lease.mine and not lease.alive(now):
+            return True
+        return state.budget.day_start != local_midnight(now, services(self).tz)
 
     @work(exclusive=True, group="scheduler-state", exit_on_error=False)
     async def refresh_scheduler(self) -> None:
@@ -140,8 +174,24 @@ class MainScreen(ProjectActions):
 
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def reload(self) -> None:
-        self.rows = await load_project_rows(services(self).store)
+        rows = await load_project_rows(services(self).store)
+        if rows == self.rows and self._select is None:
+            return  # a rebuilt table costs a layout; times move on in _tick
+        self.rows = rows
         self._render_rows()
+
+    @staticmethod
+    def _last_cell(row: ProjectRow, now: datetime, wide: bool) -> Text | str:
+        if row.running is not None:
+            return Text("▶ running " + ago(row.running.started_at, now).replace(" ago", ""),
+                        style="bold cyan")
+        if row.last is None:
+            return ""
+        s = row.last
+        outcome = shift_outcome(s) if wide else s.status.value
+        last = Text(f"{shift_glyph(s)} {outcome}", style=shift_style(s))
+        last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}", style="")
+        return last
 
     def _render_rows(self) -> None:
         table = self.table
@@ -154,16 +204,8 @@ class MainScreen(ProjectActions):
             glyph, style = project_glyph(row)
             schedule = self._schedule_cell(row, now, wide)
             self._schedule_cells[p.id] = schedule
-            last: Text | str = ""
-            if row.running is not None:
-                last = Text("▶ running " + ago(row.running.started_at, now).replace(" ago", ""),
-                            style="bold cyan")
-            elif row.last is not None:
-                s = row.last
-                outcome = shift_outcome(s) if wide else s.status.value
-                last = Text(f"{shift_glyph(s)} {outcome}", style=shift_style(s))
-                last.append(f" {money(s.cost_usd)} {ago(s.ended_at or s.started_at, now)}",
-                            style="")
+            last = self._last_cell(row, now, wide)
+            self._last_cells[p.id] = last
             table.add_row(
                 Text(glyph, style=style), _name_cell(p), schedule, limits_text(p), last,
                 str(row.failures) if row.failures else "",
@@ -320,11 +362,33 @@ class MainScreen(ProjectActions):
         return found.first(ShiftPane) if found else None
 
     async def _tick(self) -> None:
+        running = False
         for pane in self.query(ShiftPane):
-            pane.tick()
-        self._tick_schedules()
+            if pane.ended_note is None:  # an ended pane's figures no longer move
+                running = True
+                pane.tick()
+        now = services(self).clock.now()
+        self._tick_cells(now)
         if self._ended:
             await self._prune_tabs()
+        if running or self._ended or self._shows_seconds(now):
+            delay = TICK_S
+        else:
+            delay = 60.0 - (now.second + now.microsecond / 1e6) + 0.02
+        self._tick_timer = self.set_timer(delay, self._tick)
+
+    def _shows_seconds(self, now: datetime) -> bool:
+        for row in self.rows:
+            if row.running is not None:
+                return True
+            last = row.last
+            if last is not None and now - (last.ended_at or last.started_at) \
+                    < SECONDS_SHOWN_AFTER_END:
+                return True
+            fire = self._next_fires.fire(row.project) if self._next_fires else None
+            if fire is not None and fire - now < SECONDS_SHOWN_BEFORE_FIRE:
+                return True
+        return False
 
     async def _prune_tabs(self) -> None:
         """Ended shifts' tabs go ENDED_TAB_KEEP_S after their end, and beyond the newest
@@ -346,19 +410,24 @@ class MainScreen(ProjectActions):
             await live.add_pane(TabPane("Live", Static(
                 "No shift is running. Press s to start one.", id="empty-live"), id="no-shift"))
 
-    def _tick_schedules(self) -> None:
-        """The "next in" countdown, cell by cell: clearing the table each second would reset
-        the operator's scrolling."""
-        now = services(self).clock.now()
+    def _tick_cells(self, now: datetime) -> None:
+        """The "next in" countdowns and the "ago"s, cell by cell, only those whose text
+        changed: clearing the table would reset the operator's scrolling, and each changed cell
+        costs a repaint."""
         wide = self.app.size.width >= 110
         for row in self.rows:
+            pid = row.project.id
             cell = self._schedule_cell(row, now, wide)
-            if self._schedule_cells.get(row.project.id) != cell:
-                self._schedule_cells[row.project.id] = cell
-                try:
-                    self.table.update_cell(row.project.id, "schedule", cell, update_width=True)
-                except (KeyError, CellDoesNotExist):
-                    return  # the table is being rebuilt; the next render has it
+            last = self._last_cell(row, now, wide)
+            try:
+                if self._schedule_cells.get(pid) != cell:
+                    self._schedule_cells[pid] = cell
+                    self.table.update_cell(pid, "schedule", cell, update_width=True)
+                if self._last_cells.get(pid) != last:
+                    self._last_cells[pid] = last
+                    self.table.update_cell(pid, "last", last, update_width=True)
+            except (KeyError, CellDoesNotExist):
+                return  # the table is being rebuilt; the next render has it
 
     async def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
