@@ -23,11 +23,17 @@ HELP = {
     "context": "Preview the context of the next shift",
     "answer": "Answer the agent's question",
     "inbox": "Review inbox: rate ended shifts 1-5, read their diffs and logs",
+    "inbox.merge_passed": "Merge all that passed: the project's unmerged shifts up to the "
+                          "first that failed, into your branch (asks first)",
+    "inbox.reviewed_project": "Mark all of the project's shifts reviewed (asks first)",
+    "inbox.filter": "Filter the inbox: all, failed, red checks, unmerged",
     "timeline": "Timeline: scheduled shifts of the next 24 hours with projected cost",
     "help": "Keys and concepts",
     "quit": "Quit (running shifts are interrupted, resumable)",
 }
-ORDER = [b.id for b in PROJECT_BINDINGS] + ["inbox", "timeline", "help", "quit"]
+ORDER = [b.id for b in PROJECT_BINDINGS] + ["inbox", "inbox.merge_passed",
+                                            "inbox.reviewed_project", "inbox.filter",
+                                            "timeline", "help", "quit"]
 
 
 class ShiftCommands(Provider):

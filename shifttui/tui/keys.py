@@ -11,6 +11,7 @@ from textual.dom import DOMNode
 def _classes() -> list[type[DOMNode]]:
     from shifttui.tui.app import ShiftTuiApp
     from shifttui.tui.screens.detail import ProjectDetailScreen
+    from shifttui.tui.screens.diff_view import DiffScreen
     from shifttui.tui.screens.event_view import EventModal
     from shifttui.tui.screens.handoff_editor import HandoffEditorModal
     from shifttui.tui.screens.handoff_view import HandoffScreen
@@ -25,9 +26,9 @@ def _classes() -> list[type[DOMNode]]:
     from shifttui.tui.widgets.nav_table import NavTable
 
     return [ShiftTuiApp, MainScreen, ProjectDetailScreen, ShiftLogScreen, EventModal,
-            HandoffScreen, HandoffEditorModal, InboxScreen, TimelineScreen, ConfirmModal,
-            MarkdownModal, TextPromptModal, PolicyFormModal, AddProjectModal, EventBrowser,
-            NavTable]
+            HandoffScreen, HandoffEditorModal, InboxScreen, DiffScreen, TimelineScreen,
+            ConfirmModal, MarkdownModal, TextPromptModal, PolicyFormModal, AddProjectModal,
+            EventBrowser, NavTable]
 
 
 def bindings() -> list[tuple[str, Binding]]:

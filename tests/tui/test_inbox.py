@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, Markdown, TextArea
+from textual.widgets import Input, Label, Markdown
 
 from shifttui.base.clock import FakeClock
 from shifttui.base.config import Home
 from shifttui.store import Store
 from shifttui.tui.commands import ShiftCommands
 from shifttui.tui.screens import main as main_module
-from shifttui.tui.screens.inbox import DiffModal, InboxScreen, RateModal
+from shifttui.tui.screens.diff_view import DiffScreen
+from shifttui.tui.screens.inbox import InboxScreen, RateModal
 from shifttui.tui.screens.main import MainScreen
 from shifttui.tui.screens.shift_log import ShiftLogScreen
 from shifttui.tui.widgets.shift_pane import ShiftPane
@@ -159,10 +160,12 @@ async def test_open_log_and_diff(seeded_home: Home, fixed_clock: FakeClock,
         assert "README.md | +1 -0" in _detail(screen)
 
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(top(pilot), DiffModal), what="the diff")
-        text = top(pilot).query_one("#diff-text", TextArea).text
-        assert text.startswith(f"# alpha, shift {alpha}: HEAD → the working tree")
-        assert "+edited by the agent" in text
+        await until(pilot, lambda: isinstance(top(pilot), DiffScreen), what="the diff")
+        diff = top(pilot)
+        assert isinstance(diff, DiffScreen)
+        assert diff.diff.lines[0] == f"# alpha, shift {alpha}: HEAD → the working tree"
+        assert "+edited by the agent" in diff.diff.lines
+        assert [f.path for f in diff.diff.files] == ["README.md"]
         await pilot.press("pagedown", "escape")
         await until(pilot, lambda: top(pilot) is screen, what="diff closed")
 

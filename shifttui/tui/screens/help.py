@@ -35,7 +35,11 @@ HELP = """\
 In a live log, scrolling up stops following; scrolling to the bottom resumes. A shift's screen
 has tabs: `l` its live log, `v` its events (Enter opens one whole, ctrl+c copies it as JSON),
 `h` its handoff, `o` the output of its checks. In the inbox: `j`/`k` move, `1`–`5` rate,
-`space` marks reviewed, `l` log, `d` diff.
+`space` marks reviewed, `R` marks all of the project reviewed, `l` log, `d` diff, `m` merges
+the shift (with the unmerged ones before it) into your branch, `M` merges all of the project
+that passed, `x` discards the shift (all ask first), `F` filters (failed, red checks,
+unmerged). In a diff: `{` / `}` previous / next file, `[` / `]` previous / next hunk, `j` / `k`
+and the arrows scroll, `tab` reaches the file list.
 
 Esc on a form with changes asks before discarding them.
 
@@ -54,7 +58,9 @@ Edits to `config.toml` apply while the app runs (theme, keymap, notify_command);
 which other settings need a restart. The ids: start, abandon, force_complete, edit_policy,
 new_project, pause, handoff, resume, context, answer, detail, close_pane, search_log, inbox,
 timeline, help, quit, list.down, list.up, log.search, log.next_match, log.prev_match,
-log.filter, inbox.next, inbox.previous, inbox.rate, inbox.rate2…5, inbox.reviewed, inbox.log, inbox.diff,
+log.filter, inbox.next, inbox.previous, inbox.rate, inbox.rate2…5, inbox.reviewed, inbox.log,
+inbox.diff, inbox.merge, inbox.merge_passed, inbox.discard, inbox.reviewed_project, inbox.filter,
+diff.close, diff.next_file, diff.prev_file, diff.next_hunk, diff.prev_hunk, diff.down, diff.up,
 shift_log.log, shift_log.events, shift_log.handoff, shift_log.checks, event.copy.
 
 ## Shifts

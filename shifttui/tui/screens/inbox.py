@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, Static, TextArea
+from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, Static
 
 from shifttui.base.bus import ShiftEnded
 from shifttui.base.errors import ShiftTuiError
-from shifttui.base.models import Shift
+from shifttui.base.models import MergeState, Shift
 from shifttui.review.diff import DiffStat
 from shifttui.review.inbox import (
+    INBOX_STATUSES,
     InboxItem,
     inbox,
     mark_reviewed,
@@ -41,11 +42,20 @@ from shifttui.tui.format import (
     shift_style,
 )
 from shifttui.tui.messages import CoreEvent
+from shifttui.tui.screens import inbox_acts
+from shifttui.tui.screens.diff_view import DiffScreen
+from shifttui.tui.screens.inbox_acts import InboxFilter
 from shifttui.tui.services import services
 
 STAT_LINES_SHOWN = 30
-COLUMNS = [("st", " "), ("project", "Project"), ("outcome", "Outcome"), ("ended", "Ended"),
-           ("cost", "Cost"), ("summary", "Summary")]
+COLUMNS = [("st", " "), ("project", "Project"), ("outcome", "Outcome"), ("checks", "Checks"),
+           ("merge", "Merge"), ("ended", "Ended"), ("cost", "Cost"), ("summary", "Summary")]
+# Other processes (the CLI, a daemon, another window) rate, merge and end shifts: look again
+# this often (one query; the rows are rebuilt only when something changed).
+REFRESH_S = 2.0
+_CHECKS = {None: ("-", ""), True: ("pass", "green"), False: ("FAIL", "bold red")}
+_MERGE_STYLE = {MergeState.UNMERGED: "yellow", MergeState.MERGED: "green",
+                MergeState.DISCARDED: "dim"}
 
 
 class RateModal(ModalScreen[str | None]):
@@ -87,36 +97,6 @@ class RateModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DiffModal(ModalScreen[None]):
-    """The full `git diff` of a shift's changes, scrollable (bounded by the core)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="diff.close"),
-    ]
-    DEFAULT_CSS = """
-    DiffModal #diff-text { height: 1fr; border: none; padding: 0; }
-    """
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self._title, self._text = title, text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label(self._title, classes="dialog-title")
-            yield TextArea(self._text, read_only=True, soft_wrap=False, id="diff-text",
-                           show_line_numbers=False)
-            yield Static("Esc closes · arrows / PgUp / PgDn scroll", classes="hint")
-
-    def on_mount(self) -> None:
-        area = self.query_one("#diff-text", TextArea)
-        area.cursor_blink = False
-        area.focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 class InboxScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", id="inbox.back"),
@@ -127,9 +107,19 @@ class InboxScreen(Screen[None]):
         *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False, id=f"inbox.rate{n}")
           for n in range(2, 6)),
         Binding("space", "mark_reviewed", "Reviewed", id="inbox.reviewed"),
-        Binding("l", "open_log", "Log", id="inbox.log"),
+        # At 80 columns the footer ends near Discard: l, M and R are in the help, the palette
+        # and the detail's key line.
+        Binding("l", "open_log", "Log", show=False, id="inbox.log"),
         Binding("d", "open_diff", "Diff", id="inbox.diff"),
+        Binding("m", "merge", "Merge", id="inbox.merge"),
+        Binding("M", "merge_passed", "Merge passed", show=False, id="inbox.merge_passed"),
+        Binding("x", "discard", "Discard", id="inbox.discard"),
+        Binding("R", "review_project", "Project reviewed", show=False,
+                id="inbox.reviewed_project"),
+        Binding("F", "filter", "Filter", id="inbox.filter"),
     ]
+    KEY_LINE = ("*l log · d diff · m merge (with those before) · M merge all that passed · "
+                "x discard · R all of the project reviewed · F filter*")
     DEFAULT_CSS = """
     InboxScreen #inbox-table { height: auto; max-height: 40%; }
     InboxScreen #inbox-detail { height: 1fr; padding: 0 1; border-top: solid $panel; }
@@ -137,7 +127,9 @@ class InboxScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: list[InboxItem] = []
+        self.all_items: list[InboxItem] = []
+        self.items: list[InboxItem] = []  # those the filter keeps, as shown
+        self.filter = InboxFilter.ALL
         self.total = 0
         self.stats: dict[str, DiffStat] = {}
         self._want: str | None = None  # the shift to select after a reload
@@ -158,6 +150,7 @@ class InboxScreen(Screen[None]):
             self.table.add_column(label, key=key)
         self.table.focus()
         self.reload()
+        self.set_interval(REFRESH_S, self._look_again)
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -165,28 +158,28 @@ class InboxScreen(Screen[None]):
     async def reload(self) -> None:
         store = services(self).store
         keep = self._want or self.current_shift_id()
-        self.items = await inbox(store, with_diff=False)
+        self.all_items = await inbox(store, with_diff=False)
         self.total = await unreviewed_count(store)
         self._want = None
         self._render_rows(keep)
 
+    @work(exclusive=True, group="inbox-look", exit_on_error=False)
+    async def _look_again(self) -> None:
+        shifts = await services(self).store.shifts.unreviewed(INBOX_STATUSES)
+        if [_signature(s) for s in shifts] != [_signature(i.shift) for i in self.all_items]:
+            self.reload()
+
     def _render_rows(self, keep: str | None) -> None:
         table = self.table
-        # The other columns take about 60 cells: the summary gets the rest, so no scrollbar.
-        room = max(12, self.app.size.width - 62)
+        self.items = [i for i in self.all_items if self.filter.keeps(i.shift)]
+        rows = [_cells(item) for item in self.items]
+        # The summary gets what the other columns leave (each 2 cells of padding): no scrollbar.
+        used = sum(max([len(label), *(len(r[i]) for r in rows)]) + 2
+                   for i, (_, label) in enumerate(COLUMNS[:-1]))
+        room = max(12, self.app.size.width - used - 4)
         table.clear()
-        for item in self.items:
-            s = item.shift
-            ended = s.ended_at or s.started_at
-            table.add_row(
-                Text(shift_glyph(s), style=shift_style(s)),
-                item.project.name,
-                Text(shift_outcome(s), style=shift_style(s)),
-                local_time(ended)[5:],
-                money(s.cost_usd),
-                first_line(_summary(item), room),
-                key=s.id,
-            )
+        for item, cells in zip(self.items, rows, strict=True):
+            table.add_row(*cells, first_line(_summary(item), room), key=item.shift.id)
         index = next((i for i, it in enumerate(self.items) if it.shift.id == keep), 0)
         if self.items:
             table.move_cursor(row=min(index, len(self.items) - 1), animate=False)
@@ -207,6 +200,8 @@ class InboxScreen(Screen[None]):
     def _update_title(self) -> None:
         text = Text("Review inbox", style="bold")
         text.append(f"  {self.total} unreviewed")
+        if self.filter is not InboxFilter.ALL:
+            text.append(f" · showing {self.filter.value} ({len(self.items)})", style="bold")
         item = self.current()
         if item is not None:
             text.append(f" · {self.items.index(item) + 1} of {len(self.items)}")
@@ -217,8 +212,10 @@ class InboxScreen(Screen[None]):
         item = self.current()
         md = self.query_one("#inbox-md", Markdown)
         if item is None:
-            md.update("Nothing to review. Ended shifts appear here until you rate them "
-                      "(1-5) or mark them reviewed (m).")
+            md.update(f"No {self.filter.value} shift to review: F shows all."
+                      if self.filter is not InboxFilter.ALL and self.all_items else
+                      "Nothing to review. Ended shifts appear here until you rate them "
+                      "(1-5) or mark them reviewed (space).")
             return
         md.update(detail_markdown(item, self.stats.get(item.shift.id)))
         self.query_one("#inbox-detail", VerticalScroll).scroll_home(animate=False)
@@ -318,11 +315,59 @@ class InboxScreen(Screen[None]):
         except ShiftTuiError as exc:
             self.notify(str(exc), severity="error")
             return
-        title = f"git diff · {item.project.name} · shift {item.shift.id}"
-        await self.app.push_screen(DiffModal(title, text))
+        title = f"Diff · {item.project.name} · shift {item.shift.id}"
+        await self.app.push_screen(DiffScreen(title, text))
+
+    # -- acting on shifts (asks first; on the app, so leaving the inbox cuts nothing) --------
+
+    def action_filter(self) -> None:
+        self.filter = self.filter.next()
+        self._render_rows(self.current_shift_id())
+        self.notify(f"Showing {self.filter.value} shifts.", timeout=2)
+
+    def _acting(self, what: str, act: Any) -> None:
+        item = self.current()
+        if item is None:
+            self.notify(f"Nothing to {what}.", severity="warning")
+            return
+
+        async def run() -> None:
+            done = await act(self.app, item)
+            if done is not None:
+                self.notify(done)
+                self.reload()
+
+        self._act(run())
+
+    def action_merge(self) -> None:
+        self._acting("merge", lambda app, it: inbox_acts.merge_upto(app, it.project, it.shift))
+
+    def action_merge_passed(self) -> None:
+        self._acting("merge", lambda app, it: inbox_acts.merge_passed(app, it.project))
+
+    def action_discard(self) -> None:
+        self._acting("discard", lambda app, it: inbox_acts.discard_one(app, it.project,
+                                                                         it.shift))
+
+    def action_review_project(self) -> None:
+        self._acting("mark", lambda app, it: inbox_acts.review_project(app, it.project))
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _signature(s: Shift) -> tuple[object, ...]:
+    return (s.id, s.status, s.merge_state, s.checks_passed)
+
+
+def _cells(item: InboxItem) -> list[Text | str]:
+    s = item.shift
+    check, check_style = _CHECKS[s.checks_passed]
+    merge = Text(s.merge_state.value, style=_MERGE_STYLE[s.merge_state]) if s.merge_state \
+        else Text("-")
+    return [Text(shift_glyph(s), style=shift_style(s)), item.project.name,
+            Text(shift_outcome(s), style=shift_style(s)), Text(check, style=check_style),
+            merge, local_time(s.ended_at or s.started_at)[5:], money(s.cost_usd)]
 
 
 def _summary(item: InboxItem) -> str:
@@ -337,7 +382,7 @@ def detail_markdown(item: InboxItem, stat: DiffStat | None) -> str:
     facts = [s.trigger.value, f"started {local_time(s.started_at)}", duration(s.duration_s),
              money(s.cost_usd), f"{s.num_turns} turns"]
     lines = [f"### {item.project.name} · {shift_glyph(s)} {shift_outcome(s)}",
-             "", " · ".join(facts) + f" · `{s.id}`", ""]
+             "", InboxScreen.KEY_LINE, "", " · ".join(facts) + f" · `{s.id}`", ""]
     if s.failure_kind is not None or (s.error and item.handoff is None):
         kind = s.failure_kind.value if s.failure_kind else s.status.value
         lines += [f"**Failure:** {kind}" + (f": {first_line(s.error, 300)}" if s.error
@@ -354,6 +399,9 @@ def detail_markdown(item: InboxItem, stat: DiffStat | None) -> str:
         if shown:
             more = len(stat.files) - len(shown)
             lines += ["```", *shown, *([f"… and {more} more"] if more > 0 else []), "```", ""]
+    if s.merge_state is not None:
+        hint = {MergeState.UNMERGED: " (m merges it, x discards it)"}.get(s.merge_state, "")
+        lines += [f"**Merge:** {s.merge_state.value} on `{s.branch}`{hint}", ""]
     if s.files_changed and item.handoff is None:  # the handoff lists them too
         lines += ["**Files changed:** " + ", ".join(f"`{f}`" for f in s.files_changed[:40]),
                   ""]
