@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shifttui.base.config import Home
+from shifttui.store import payloads
 from shifttui.store.changes import Changes
 from shifttui.store.channels import Channels
 from shifttui.store.control import Control
@@ -49,6 +50,7 @@ class Store:
         """Open (creating or upgrading) the database; recover shifts of dead owners."""
         store = cls(await Database.open(path, migrate_to=migrate_to,
                                         busy_timeout_s=busy_timeout_s))
+        await payloads.register(store.db.conn)
         if recover and now is not None:
             try:
                 store.recovered = await store.recover(now)

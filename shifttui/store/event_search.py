@@ -30,7 +30,8 @@ class EventScope:
             parts.append(f"kind IN ({','.join('?' * len(self.kinds))})")
             params.extend(sorted(k.value for k in self.kinds))
         if self.failed_results:
-            parts.append("(kind = 'tool_result' AND json_extract(payload, '$.is_error') = 1)")
+            parts.append("(kind = 'tool_result' AND "
+                         "json_extract(payload_text(payload), '$.is_error') = 1)")
         return (" AND (" + " OR ".join(parts) + ")") if parts else " AND 0", params
 
     def admits(self, event: ShiftEvent) -> bool:
@@ -88,7 +89,8 @@ class EventSearch:
         like = _like(needle)
         rows = await self._db.fetchall(
             f"SELECT seq FROM events WHERE shift_id = ?{where} AND "
-            "(summary LIKE ? ESCAPE '\\' OR payload LIKE ? ESCAPE '\\') ORDER BY seq LIMIT ?",
+            "(summary LIKE ? ESCAPE '\\' OR payload_text(payload) LIKE ? ESCAPE '\\') "
+            "ORDER BY seq LIMIT ?",
             (shift_id, *params, like, like, limit))
         return [int(r[0]) for r in rows]
 
@@ -104,7 +106,7 @@ class EventSearch:
             return None
         row = await self._db.fetchone(
             "SELECT * FROM events WHERE shift_id = ? AND kind = ? "
-            f"AND json_extract(payload, '$.{key}') = ? LIMIT 1",
+            f"AND json_extract(payload_text(payload), '$.{key}') = ? LIMIT 1",
             (event.shift_id, kind.value, tool_id))
         return _event(row) if row is not None else None
 

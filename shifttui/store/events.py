@@ -15,6 +15,7 @@ import orjson
 
 from shifttui.base.models import EventKind, ShiftEvent
 from shifttui.store.db import Database, loads, parse_ts, ts
+from shifttui.store.payloads import pack, unpack
 
 _dumps = orjson.dumps
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -29,7 +30,7 @@ def _event(row: aiosqlite.Row) -> ShiftEvent:
         ts=when,
         kind=EventKind(row["kind"]),
         summary=row["summary"],
-        payload=loads(row["payload"]),
+        payload=loads(unpack(row["payload"])),
     )
 
 
@@ -70,7 +71,8 @@ def encode_event(e: ShiftEvent, into: EncodedEvents) -> None:
     kind = e.kind.value  # an identifier: nothing to escape
     into.lines.append(f'{{"seq":{e.seq},"ts":"{stamp}","kind":"{kind}",'
                       f'"summary":{summary_json},"payload":{payload}}}')
-    into.values.extend((e.shift_id, e.seq, stamp, kind, summary, payload))
+    # The row keeps the payload compressed once large (store.payloads); the log line as is.
+    into.values.extend((e.shift_id, e.seq, stamp, kind, summary, pack(payload)))
 
 
 _COLUMNS = 6
@@ -124,7 +126,7 @@ class Events:
                 seq = int(e["seq"])
                 if seq > last:
                     values.extend((shift_id, seq, str(e["ts"]), EventKind(e["kind"]).value,
-                                   str(e["summary"]), _dumps(e["payload"]).decode()))
+                                   str(e["summary"]), pack(_dumps(e["payload"]).decode())))
             except (ValueError, KeyError, TypeError):
                 continue  # (orjson.JSONDecodeError is a ValueError)
         await self.append_encoded(EncodedEvents([], values))

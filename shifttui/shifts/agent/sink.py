@@ -14,6 +14,7 @@ from shifttui.base.models import EventKind, ShiftEvent
 from shifttui.store import Store
 from shifttui.store.db import StorageFault
 from shifttui.store.events import EncodedEvents, encode_event
+from shifttui.system.agentlog import strip_payloads
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,9 @@ class EventSink:
         if self._log is not None:
             self._log.close()
             self._log = None
+            if not self._unstored and not self._storage_failed:
+                # Every payload is in the database now: one copy (system.agentlog).
+                await asyncio.to_thread(strip_payloads, self.log_path)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
