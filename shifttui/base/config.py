@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     # 100 - this percent used, no scheduled or triggered shift starts and a running one hands
     # off (0: shifts may use the whole window).
     plan_reserve_percent: float = Field(default=0, ge=0, le=100)
+    # Payloads of shifts that ended more than this many days ago are dropped once a day (each
+    # event keeps its summary; handoffs, costs and verdicts stay): `shifttui prune`.
+    retention_days: int = Field(default=90, ge=1)
     # The TUI's keys by binding id (`start = "S"`, `quit = "ctrl+q"`; several keys: "x,delete"):
     # Textual's set_keymap. The ids are listed by `?` in the app.
     keymap: dict[str, str] = Field(default_factory=dict)

@@ -29,6 +29,7 @@ from shifttui.cli import (
     commands_merge,
     commands_portfolio,
     commands_projects,
+    commands_prune,
     commands_review,
     commands_run,
     commands_scheduler,
@@ -41,7 +42,7 @@ from shifttui.cli.version import VersionAction
 
 MODULES = [commands_projects, commands_shifts, commands_run, commands_app, commands_scheduler,
            commands_review, commands_portfolio, commands_status, commands_control,
-           commands_merge, commands_tasks]
+           commands_merge, commands_tasks, commands_prune]
 
 
 DEBUG_ENV = "SHIFTTUI_DEBUG"

@@ -25,6 +25,7 @@ from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.review.merge import auto_merge
 from shifttui.runtime.mirror import ForeignShifts
 from shifttui.runtime.notifier import Notifier, worth_telling
+from shifttui.runtime.retention import retention_loop
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.lease import LeaseInfo, current_lease
 from shifttui.scheduling.scheduler import Scheduler
@@ -110,6 +111,10 @@ class Runtime:
             )
             self._tasks.append(loop.create_task(self.scheduler.run(self._stop),
                                                 name="shifttui-scheduler"))
+            # Retention rides with the scheduler: the app or daemon that is left open prunes.
+            self._tasks.append(loop.create_task(
+                retention_loop(self.store, self.home, self.settings, self.clock, self._stop),
+                name="shifttui-retention"))
         if watch_others:
             self._tasks.append(loop.create_task(self.foreign.run(self._stop),
                                                 name="shifttui-foreign-shifts"))
