@@ -153,6 +153,22 @@ def summary(state: PlanState, now: datetime, tz: tzinfo | None = None) -> str:
                       w.status is WindowStatus.REJECTED)
 
 
+def plan_question(state: PlanState, reserve_percent: float, now: datetime,
+                  tz: tzinfo | None = None) -> tuple[str, str] | None:
+    """What a start by hand asks first (title, sentence), or None when the plan allows it."""
+    window = state.exhausted(now)
+    if window is not None:
+        until = f" until {clock_time(window.resets_at, now, tz)}" if window.resets_at else ""
+        return ("Plan limit reached", f"The plan's {window_name(window.type)} window is "
+                f"exhausted{until}: a shift now stops at its first request.")
+    window = state.reserve_reached(reserve_percent, now)
+    if window is not None:
+        return ("Plan reserve reached", f"The 5-hour window is at "
+                f"{percent(window.utilization)}; {reserve_percent:g}% is kept for your own "
+                "use (plan_reserve_percent), so scheduled shifts wait.")
+    return None
+
+
 NO_WINDOWS = ("no plan windows seen: with an API key Claude Code reports none (with a "
               "subscription they appear after the first shift)")
 

@@ -8,6 +8,7 @@ import argparse
 from shifttui.base.errors import InvalidInput
 from shifttui.cli import fmt
 from shifttui.cli.base import Ctx, print_json
+from shifttui.review.plan_usage import plan_line
 from shifttui.review.status import Status, gather_status
 from shifttui.scheduling.cron import local_tz
 from shifttui.scheduling.views import SchedulerRole, format_decision
@@ -60,6 +61,7 @@ def status_text(status: Status) -> str:
         ("budget", status.scheduler.budget.describe()),
         ("agent CLI", cli),
         ("auth", auth),
+        *([("plan", plan_line(status.plan, status.now))] if status.plan else []),
         ("bubblewrap", agent.bwrap or "not found (Claude Code's sandbox for Bash needs it)"),
         *([("telegram", _telegram(status))] if status.telegram_configured else []),
     ], indent="")]

@@ -11,6 +11,7 @@ import psutil
 
 from shifttui.base.config import Home, Settings
 from shifttui.base.models import Project, Shift
+from shifttui.review.plan_usage import PlanUsage, gather_usage
 from shifttui.scheduling.lease import current_lease
 from shifttui.scheduling.views import SchedulerRole, SchedulerState, next_fire_for, scheduler_state
 from shifttui.shifts.agent.environment import AgentEnvironment, agent_environment, auth_overrides
@@ -47,6 +48,7 @@ class Status:
     auth_overrides: dict[str, list[str]]  # project name → credential variables its env sets
     next_fires: list[NextFire]
     projects: int
+    plan: PlanUsage | None = None  # the subscription's windows, as the agent last saw them
     # The Telegram bridge: configured at all, and how the process running it last fared.
     telegram_configured: bool = False
     telegram: ChannelState | None = None
@@ -88,6 +90,7 @@ class Status:
                 for f in self.next_fires
             ],
             "projects": self.projects,
+            "plan": self.plan.to_json() if self.plan else None,
             "telegram": None if not self.telegram_configured else {
                 "ok": self.telegram.ok if self.telegram else None,
                 "detail": self.telegram.detail if self.telegram else "not started yet",
@@ -147,6 +150,7 @@ async def gather_status(
                         if (found := auth_overrides(p.policy.env))},
         next_fires=upcoming(projects, now, tz),
         projects=len(projects),
+        plan=await gather_usage(store, settings),
         telegram_configured=settings.telegram is not None,
         telegram=await store.channels.get("telegram"),
     )

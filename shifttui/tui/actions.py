@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from shifttui.base.errors import NotFound, StateError
 from shifttui.base.models import HandoffInput, Policy, Project, Shift, ShiftStatus
+from shifttui.base.plan import plan_question
 from shifttui.scheduling.budget import daily_budget_state
 from shifttui.tui.messages import ProjectsChanged
 from shifttui.tui.screens.handoff_editor import HandoffEditorModal
@@ -65,7 +66,7 @@ class ProjectActions(Screen[Any]):
         project = await self._project()
         if project is None:
             return
-        if not await self._budget_allows(project):
+        if not await self._budget_allows(project) or not await self._plan_allows(project):
             return
         shift = await services(self).start_shift(project.id)
         self.notify(f"Shift started on {project.name} ({shift.id}).")
@@ -81,6 +82,22 @@ class ProjectActions(Screen[Any]):
             "Daily budget reached",
             f"Today's shifts have spent {budget.describe()}. Scheduled and triggered shifts "
             f"wait until tomorrow. Start a shift on {project.name} anyway?",
+            yes="Start anyway", no="Don't start",
+        ))
+        return bool(yes)
+
+    async def _plan_allows(self, project: Project) -> bool:
+        """While the plan's window is exhausted, or within the reserve kept for the user, the
+        scheduler holds its runs; a start by hand asks first."""
+        svc = services(self)
+        now = svc.clock.now()
+        words = plan_question(await svc.store.plan.state(), svc.settings.plan_reserve_percent,
+                              now, svc.tz)
+        if words is None:
+            return True
+        title, body = words
+        yes: bool | None = await self.app.push_screen_wait(ConfirmModal(
+            title, f"{body} Start a shift on {project.name} anyway?",
             yes="Start anyway", no="Don't start",
         ))
         return bool(yes)

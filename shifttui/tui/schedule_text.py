@@ -10,6 +10,7 @@ from rich.text import Text
 
 from shifttui.base.bus import Notice
 from shifttui.base.models import Project
+from shifttui.base.plan import PlanState, WindowStatus, summary
 from shifttui.base.states import Decision, DecisionOutcome
 from shifttui.scheduling.budget import BudgetLevel, BudgetState
 from shifttui.scheduling.views import (
@@ -119,3 +120,20 @@ def scheduler_text(state: SchedulerState, *, wide: bool) -> Text:
 def toast_worthy(notice: Notice) -> bool:
     """Which scheduler decisions interrupt the operator: the same as for notify_command."""
     return decision_worth_telling(notice)
+
+
+def plan_text(state: PlanState | None, now: datetime, tz: tzinfo, *,
+              wide: bool = True) -> Text | None:
+    """`5h 91% ↻20:12 · 7d 40%`: yellow from the first warning, red while a window is
+    exhausted; nothing with API-key auth (no windows: `shifttui usage` and `status` say why)."""
+    if state is None or not state.seen:
+        return None
+    style = ""
+    if state.exhausted(now) is not None:
+        style = "bold red"
+    elif any(w.status is WindowStatus.WARNING for w in state.windows):
+        style = "yellow"
+    text = summary(state, now, tz)
+    if not wide:  # 80 columns: the 5-hour window only
+        text = text.split(" · ")[0]
+    return Text(text, style=style)

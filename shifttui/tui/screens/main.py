@@ -22,6 +22,7 @@ from shifttui.base.bus import (
     ShiftStarted,
 )
 from shifttui.base.models import Project, Sandbox, Shift
+from shifttui.base.plan import PlanState
 from shifttui.review.inbox import unreviewed_count
 from shifttui.scheduling.budget import local_midnight
 from shifttui.scheduling.views import SchedulerState, scheduler_state
@@ -31,7 +32,7 @@ from shifttui.tui.actions import PROJECT_BINDINGS, ProjectActions
 from shifttui.tui.data import ProjectRow, limits_text, load_project_rows, project_glyph
 from shifttui.tui.format import STATUS_GLYPH, ago, money, shift_glyph, shift_outcome, shift_style
 from shifttui.tui.messages import CoreEvent, ProjectsChanged, SchedulerChanged
-from shifttui.tui.schedule_text import NextFires, scheduler_text
+from shifttui.tui.schedule_text import NextFires, plan_text, scheduler_text
 from shifttui.tui.services import services
 from shifttui.tui.widgets.nav_table import NavTable
 from shifttui.tui.widgets.shift_pane import ShiftPane
@@ -76,6 +77,7 @@ class MainScreen(ProjectActions):
         self.questions: dict[str, QuestionAsked] = {}
         self._adding: set[str] = set()
         self.scheduler: SchedulerState | None = None
+        self.plan: PlanState | None = None  # the subscription's windows, read with the scheduler
         self._next_fires: NextFires | None = None
         self._schedule_cells: dict[str, str] = {}
         self._last_cells: dict[str, Text | str] = {}
@@ -151,6 +153,7 @@ class MainScreen(ProjectActions):
         self.scheduler = await scheduler_state(
             svc.store, svc.settings, svc.clock.now(), svc.tz, me=me
         )
+        self.plan = await svc.store.plan.state()
         self._update_title()
 
     @work(exclusive=True, group="unreviewed", exit_on_error=False)
@@ -237,6 +240,11 @@ class MainScreen(ProjectActions):
             right = scheduler_text(self.scheduler, wide=True)
             if text.cell_len + 2 + right.cell_len > room:
                 right = scheduler_text(self.scheduler, wide=False)
+            svc = services(self)
+            plan = plan_text(self.plan, svc.clock.now(), svc.tz,
+                             wide=text.cell_len + right.cell_len + 40 <= room)
+            if plan is not None and text.cell_len + 5 + right.cell_len + plan.cell_len <= room:
+                right = Text.assemble(plan, " · ", right)
             # Right-aligned when it fits; otherwise it follows (and the bar cuts it).
             text.append(" " * max(2, room - text.cell_len - right.cell_len))
             text.append_text(right)
