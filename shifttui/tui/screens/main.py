@@ -82,6 +82,7 @@ class MainScreen(ProjectActions):
         self._schedule_cells: dict[str, str] = {}
         self._last_cells: dict[str, Text | str] = {}
         self._stamp: Stamp | None = None
+        self._loaded = False  # the first load renders even an empty table
         self._tick_timer: Timer | None = None
         self.unreviewed: int | None = None
         self._select: str | None = None  # a project to select once a reload shows it
@@ -178,9 +179,9 @@ class MainScreen(ProjectActions):
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def reload(self) -> None:
         rows = await load_project_rows(services(self).store)
-        if rows == self.rows and self._select is None:
+        if self._loaded and rows == self.rows and self._select is None:
             return  # a rebuilt table costs a layout; times move on in _tick
-        self.rows = rows
+        self.rows, self._loaded = rows, True
         self._render_rows()
 
     @staticmethod
