@@ -208,6 +208,10 @@ async def run_attack_shift(arena: Arena, steps: Sequence[Step], *, name: str = "
     async with LoopbackAPI(script) as api:
         store = await Store.open(arena.home.db_path, now=datetime.now(UTC))
         try:
+            # In place by default: the attacks aim at paths around the project, and the suite
+            # is about containment; isolated shifts have their own real-CLI test
+            # (test_real_cli_shift.py), where the user's checkout is outside every root too.
+            policy.setdefault("isolation", "none")
             pol = Policy(env=arena.env(api), add_dirs=[str(arena.remote)], **policy)
             await store.projects.add(name, str(arena.project), pol, datetime.now(UTC))
             supervisor = Supervisor(store, arena.home, Settings(), tick_s=0.1)

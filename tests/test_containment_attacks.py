@@ -217,7 +217,10 @@ ORDINARY: list[Step] = [
                    "import unittest\n\nclass T(unittest.TestCase):\n"
                    "    def test_ok(self):\n        self.assertTrue(True)\n"}),
     bash("python3 -m unittest test_ok 2>&1; echo exit-$?"),
-    bash("git add -A && git commit -qm 'local work' && echo committed-$((6*7))"),
+    # Files by name: in a checkout run in place, `git add -A` meets the sandbox's /dev/null
+    # stubs (anthropics/claude-code#78419); an isolated shift's work repository ignores them.
+    bash("git add notes.md inside.txt README.md && git commit -qm 'local work'"
+         " && echo committed-$((6*7))"),
     bash("ls .."),
 ]
 
@@ -314,13 +317,17 @@ def test_an_outside_write_is_a_violation_event(outside: tuple[Arena, Outcome],
         f"{attack.id!r} was not reported")
 
 
-@NOT_BUILT
 @pytest.mark.timeout(90)
 def test_a_path_the_guard_cannot_resolve_is_denied(outside: tuple[Arena, Outcome]) -> None:
     # The guard raised on a symlink loop (RuntimeError, not OSError), and the CLI ran the call
-    # anyway: a guard that cannot decide must deny.
+    # anyway. Claude Code 2.1.330 now refuses such a path itself (ELOOP) before the hook sees
+    # it; the guard failing closed is proven in tests/test_guard_fail_closed.py. Here: the call
+    # was refused by one or the other.
     arena, outcome = outside
-    assert outcome.denied("Write", "file_path", f"{arena.project}/loop/x.txt")
+    refused = (outcome.denied("Write", "file_path", f"{arena.project}/loop/x.txt")
+               or outcome.tool_output("ELOOP") is not None
+               or outcome.tool_output("symbolic links") is not None)
+    assert refused, "the write through a symlink loop was neither denied nor refused"
 
 
 @pytest.mark.timeout(90)

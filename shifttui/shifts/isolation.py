@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shifttui.base.models import Isolation, MergeState, Project, Shift, ShiftStatus
+from shifttui.shifts.agent.containment import SANDBOX_STUBS
 from shifttui.store import Store
 from shifttui.system import workrepo
 from shifttui.system.git import git_changed_files, run_git
@@ -55,9 +56,14 @@ async def enter(store: Store, home_root: Path, project: Project, shift: Shift
         return project, None
     work = workdir_of(home_root, project)
     branch = workrepo.branch_name(project.id)
-    if not await workrepo.exists(work):
+    created = not await workrepo.exists(work)
+    if created:
         await workrepo.create(work, checkout, branch)
-    else:
+    # Inside Claude Code's sandbox these names appear as /dev/null devices where the project has
+    # none, and `git add -A` refuses them (anthropics/claude-code#78419): the work repository is
+    # shifttui's own, so it ignores them; a checkout run in place is the user's and is left alone.
+    await workrepo.ignore(work, [f"/{name}" for name in SANDBOX_STUBS])
+    if not created:
         await workrepo.borrow_from(work, checkout)
         await workrepo.sync_remotes(work, checkout)
         await _close_crashed(store, project, work, branch)

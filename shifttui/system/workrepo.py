@@ -115,6 +115,21 @@ async def create(work: Path, source: Checkout, branch: str) -> None:
                  what="recording the source")
 
 
+async def ignore(work: Path, patterns: list[str]) -> None:
+    """Add `patterns` to the work repository's own `.git/info/exclude` (once each)."""
+    path = work / ".git" / "info" / "exclude"
+
+    def add() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        have = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        missing = [p for p in patterns if p not in have]
+        if missing:
+            with path.open("a", encoding="utf-8") as f:
+                f.write("".join(f"{p}\n" for p in missing))
+
+    await asyncio.to_thread(add)
+
+
 async def sync_remotes(work: Path, source: Checkout) -> None:
     """The user's remotes, by URL (no fetch): the agent's project looks like theirs, and
     shifttui itself never fetches through them (it reads the work repository by path)."""
