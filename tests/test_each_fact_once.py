@@ -180,8 +180,10 @@ def test_the_detail_views_and_the_context_show_every_field(tmp_path: Path) -> No
 
 
 def _handoff() -> Handoff:
-    values: dict[str, Any] = {s.name: ([f"{s.name} item"] if s.is_list else f"{s.name} text")
-                              for s in handoff_sections()}
+    # A list of task numbers holds numbers; every other list holds one telling string.
+    values: dict[str, Any] = {
+        s.name: ([7] if s.numbers else [f"{s.name} item"]) if s.is_list else f"{s.name} text"
+        for s in handoff_sections()}
     return Handoff(id=1, shift_id="s1", project_id="demo", created_at=NOW, **values)
 
 

@@ -19,6 +19,15 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 RESET = NOW + timedelta(hours=2)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    """The CLI reads the real clock, so "seen 3m ago" is measured from this test's own start,
+    not from when the module was imported (a long suite made it "8m ago")."""
+    global NOW, RESET
+    NOW = datetime.now(UTC).replace(microsecond=0)
+    RESET = NOW + timedelta(hours=2)
+
+
 def _cli(capsys: pytest.CaptureFixture[str], home: Home, *args: str) -> str:
     capsys.readouterr()
     assert main(["--home", str(home.root), *args]) == 0

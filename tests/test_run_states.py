@@ -36,8 +36,9 @@ def test_each_hard_stop_ends_the_shift_its_own_way() -> None:
         StopKind.BUDGET: (ShiftStatus.FAILED, FailureKind.BUDGET_EXHAUSTED, "why budget"),
         StopKind.GUARD: (ShiftStatus.FAILED, FailureKind.GUARD_HALT, "why guard"),
     }
-    # the deadline and force-complete ask for a handoff instead
-    assert {k for k in StopKind if not k.hard} == {StopKind.DEADLINE, StopKind.FORCE}
+    # the deadline, force-complete and the plan reserve ask for a handoff instead
+    assert {k for k in StopKind if not k.hard} == {
+        StopKind.DEADLINE, StopKind.FORCE, StopKind.RESERVE}
     assert {k for k in StopKind if k.by_operator} == {
         StopKind.ABANDON, StopKind.FORCE, StopKind.SHUTDOWN}
 

@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.from_argv(args)
     if cfg.pid_file:
         with open(cfg.pid_file, "a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()}\n")
+            # Our pid first (tests read the first word), then our ancestors: shifttui records
+            # the process it started, the container the CLI runs in, not the CLI itself.
+            f.write(" ".join(str(p) for p in [os.getpid(), *_ancestors()]) + "\n")
     if cfg.scenario not in SCENARIO_FUNCS:
         known = ", ".join(sorted(SCENARIO_FUNCS))
         sys.stderr.write(f"fake agent: unknown scenario {cfg.scenario!r} (known: {known})\n")
@@ -133,3 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         run_turn(agent, message)
     wire.flush()
     return 0
+
+
+def _ancestors(limit: int = 6) -> list[int]:
+    found: list[int] = []
+    pid = os.getppid()
+    while pid > 1 and len(found) < limit:
+        found.append(pid)
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found

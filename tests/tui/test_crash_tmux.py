@@ -162,8 +162,10 @@ def test_app_killed_mid_shift_then_reopened_shows_the_log_and_resumes(
     assert len(resumed) == 1
     assert resumed[0]["status"] == "running"
     assert resumed[0]["parent_shift_id"] == shift["id"]
-    new_agent = _wait_until(lambda: [int(p) for p in pids.read_text().split()[1:]],
-                            "the resumed shift's agent")[0]
+    # One line per fake agent started, its own pid first.
+    new_agent = _wait_until(
+        lambda: [int(line.split()[0]) for line in pids.read_text().splitlines()[1:]],
+        "the resumed shift's agent")[0]
 
     # -- clean up like a user: abandon, quit ------------------------------------------------------
     tmux.keys("second", "a")

@@ -44,6 +44,11 @@ NOT_TYPABLE = [
     ("lint_command", "ruff\x00check", "single line"),
     ("isolation", "sometimes", "'worktree' or 'none'"),
     ("auto_merge", "always", "'never' or 'when_checks_pass'"),
+    ("sandbox", "maybe", "'on' or 'off'"),
+    ("network_hosts", "not a host!", "is not a host name"),
+    ("deny_read", "relative/path", "must be an absolute path or start with ~"),
+    ("judge_model", "a\nb", "single line"),
+    ("judge_budget_usd", "0", "greater than 0"),
 ]
 
 

@@ -224,7 +224,12 @@ def test_decision_status_is_short_for_every_reason() -> None:
                   "missed-docs completed sh_1") == "▶ started"
     assert status(skipped, DecisionReason.BUDGET, "shift already running, oddly") == \
         "⊘ skipped: budget"
-    assert all(len(status(o, r)) <= 20 for o in DecisionOutcome for r in DecisionReason)
+    # A plan window holds a run (outcome held); every other reason goes with any outcome.
+    plan = {DecisionReason.PLAN_LIMIT, DecisionReason.PLAN_RESERVE}
+    assert all(len(status(o, r)) <= 20 for o in DecisionOutcome for r in DecisionReason
+               if r not in plan)
+    assert status(DecisionOutcome.HELD, DecisionReason.PLAN_LIMIT) == "⧗ held: plan limit"
+    assert all(len(status(DecisionOutcome.HELD, r)) <= 20 for r in plan)
 
 
 # -- notices -------------------------------------------------------------------------------
