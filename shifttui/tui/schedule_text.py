@@ -58,11 +58,11 @@ class NextFires:
         fire = cached[1]
         return "never" if fire is None else "next " + format_in(fire - now)
 
-
     def fire(self, project: Project) -> datetime | None:
         """The fire time `text` last showed for `project` (None: none, or not shown yet)."""
         cached = self._cache.get(project.id)
         return cached[1] if cached is not None else None
+
 
 def decision_status(decision: Decision) -> Text:
     """'⊘ skipped: running' — the outcome and its reason's one word, so the status cell stays
