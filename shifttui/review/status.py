@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -14,10 +14,12 @@ from shifttui.base.models import Project, Shift
 from shifttui.review.plan_usage import PlanUsage, gather_usage
 from shifttui.scheduling.lease import current_lease
 from shifttui.scheduling.views import SchedulerRole, SchedulerState, next_fire_for, scheduler_state
-from shifttui.shifts.agent.environment import AgentEnvironment, agent_environment, auth_overrides
 from shifttui.store import Store
 from shifttui.store.channels import ChannelState
 from shifttui.system.procs import owner_alive
+
+if TYPE_CHECKING:
+    from shifttui.shifts.agent.environment import AgentEnvironment
 
 NEXT_FIRES_SHOWN = 5
 
@@ -129,6 +131,9 @@ def _command(args: list[str]) -> str:
 async def gather_status(
     store: Store, home: Home, settings: Settings, now: datetime, tz: tzinfo
 ) -> Status:
+    # Imported here: it loads claude-agent-sdk, which the other commands need not pay for.
+    from shifttui.shifts.agent.environment import agent_environment, auth_overrides
+
     state = await scheduler_state(store, settings, now, tz)
     last_holder = None
     if state.role is SchedulerRole.OFF:
