@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from shifttui.base.errors import InvalidInput, NotFound, StateError
-from shifttui.base.models import Feedback, Handoff, Project, Shift, ShiftStatus
+from shifttui.base.models import EventKind, Feedback, Handoff, Project, Shift, ShiftStatus
 from shifttui.review.diff import DIFF_MAX_CHARS, DiffStat, diff_stat, diff_text
 from shifttui.review.refs import resolve_shift
 from shifttui.shifts.tasks import task_notes
@@ -25,6 +25,10 @@ INBOX_STATUSES = (
 )
 INBOX_LIMIT = 200
 NOTE_MAX_CHARS = 4000
+
+
+# The guards' refusals a review shows by name (the rest are in the shift's log).
+BLOCKED_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class InboxItem:
     # What the review must not pass over: a task it closed whose deliverable it did not change.
     notes: list[str] = field(default_factory=list)
     tasks_done: list[int] = field(default_factory=list)
+    # What the guards refused the agent: how many times, and the first few refusals.
+    violations: int = 0
+    blocked: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -86,6 +93,7 @@ class InboxItem:
             "handoff": self.handoff.model_dump(mode="json") if self.handoff else None,
             "tasks_done": self.tasks_done,
             "notes": self.notes,
+            "violations": self.violations,
         }
         if self.diff is not None:
             data["diff_stat"] = {
@@ -126,7 +134,15 @@ async def load_item(
     handoff = await store.handoffs.for_shift(shift.id)
     diff = await shift_diff_stat(store, shift, project) if with_diff else None
     tasks = await store.tasks.done_by(shift.id)
-    return InboxItem(shift, project, handoff, diff, task_notes(tasks), [t.number for t in tasks])
+    violations, blocked = await store.events.summaries_of_kind(shift.id, EventKind.VIOLATION,
+                                                               BLOCKED_SHOWN)
+    notes = task_notes(tasks)
+    if violations:
+        notes.append(f"the guards refused the agent {violations} time"
+                     f"{'s' if violations != 1 else ''} (first: {blocked[0]}); "
+                     f"see `shifttui logs {shift.id}`")
+    return InboxItem(shift, project, handoff, diff, notes, [t.number for t in tasks],
+                     violations, blocked)
 
 
 async def diff_range(store: Store, shift: Shift, project: Project) -> DiffRange:

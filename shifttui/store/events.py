@@ -147,6 +147,16 @@ class Events:
         )
         return [_event(r) for r in rows]
 
+    async def summaries_of_kind(self, shift_id: str, kind: EventKind,
+                                limit: int = 20) -> tuple[int, list[str]]:
+        """How many events of `kind` the shift has, and the first `limit` one-line summaries."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM events WHERE shift_id = ? AND kind = ?", (shift_id, kind.value))
+        rows = await self._db.fetchall(
+            "SELECT summary FROM events WHERE shift_id = ? AND kind = ? ORDER BY seq LIMIT ?",
+            (shift_id, kind.value, limit))
+        return (int(row[0]) if row else 0), [str(r["summary"]) for r in rows]
+
     async def count(self, shift_id: str) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM events WHERE shift_id = ?", (shift_id,))
         return int(row[0]) if row else 0

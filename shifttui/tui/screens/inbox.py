@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, S
 from shifttui.base.bus import ShiftEnded
 from shifttui.base.errors import ShiftTuiError
 from shifttui.base.models import MergeState, Shift
+from shifttui.base.text import printable
 from shifttui.review.diff import DiffStat
 from shifttui.review.inbox import (
     INBOX_STATUSES,
@@ -399,6 +400,10 @@ def detail_markdown(item: InboxItem, stat: DiffStat | None) -> str:
         if shown:
             more = len(stat.files) - len(shown)
             lines += ["```", *shown, *([f"… and {more} more"] if more > 0 else []), "```", ""]
+    if item.violations:
+        lines += [f"**Blocked:** the guards refused the agent {item.violations} time"
+                  f"{'s' if item.violations != 1 else ''}", "",
+                  *(f"- {printable(b)}" for b in item.blocked), ""]
     if s.merge_state is not None:
         hint = {MergeState.UNMERGED: " (m merges it, x discards it)"}.get(s.merge_state, "")
         lines += [f"**Merge:** {s.merge_state.value} on `{s.branch}`{hint}", ""]
