@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import socket
 from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -31,6 +32,7 @@ from shifttui.scheduling.lease import LeaseInfo, current_lease
 from shifttui.scheduling.scheduler import Scheduler
 from shifttui.shifts.supervisor import Supervisor
 from shifttui.store import Store
+from shifttui.system.procs import pid_alive
 
 if TYPE_CHECKING:
     from shifttui.runtime.telegram import TelegramBridge
@@ -174,7 +176,11 @@ class Runtime:
         now = self.clock.now()
         holder = await current_lease(self.store)
         here = self.scheduler is not None and self.scheduler.active
-        if here or self.kind != "app" or holder is None or not holder.alive(now):
+        # A holder killed on this machine keeps its lease until the TTL runs out: nobody would
+        # take the request until then, so the start is this process's own.
+        gone = holder is not None and holder.host == socket.gethostname() and not pid_alive(
+            holder.pid)
+        if here or self.kind != "app" or holder is None or not holder.alive(now) or gone:
             return await self.supervisor.start_shift(
                 project_id, trigger=Trigger.RESUME if resume_of else Trigger.MANUAL,
                 reason=reason, resume_of=resume_of)
