@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_scheduler_daemon import run, shifttui
+from test_scheduler_daemon import Proc, run, shifttui
 from timing import wall
 
 from shifttui.base.config import Home, Settings
@@ -21,82 +22,79 @@ from shifttui.tui.widgets.shift_pane import FollowLog, ShiftPane
 from .live_support import add_fake_project, main_screen, until
 
 
+@pytest.fixture
+async def daemon(home: Home, fake_cli: Path, tmp_path: Path) -> AsyncIterator[Proc]:
+    """A project on the fake agent's slow scenario and a `shifttui daemon` holding the lease."""
+    home.update_config(claude_cli=str(fake_cli))
+    await add_fake_project(home, tmp_path, "slow", "slow")
+    proc = await shifttui(home, fake_cli, "daemon")
+    try:
+        await proc.expect("scheduler active")
+        yield proc
+    finally:
+        if proc.proc.returncode is None:
+            proc.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.proc.wait(), 20)
+
+
 @pytest.mark.wallclock
 @pytest.mark.timeout(90)
 async def test_the_app_streams_and_abandons_a_daemon_shift(
-    home: Home, fake_cli: Path, tmp_path: Path
+    home: Home, fake_cli: Path, daemon: Proc
 ) -> None:
-    home.update_config(claude_cli=str(fake_cli))
-    await add_fake_project(home, tmp_path, "slow", "slow")
-    daemon = await shifttui(home, fake_cli, "daemon")
-    try:
-        await daemon.expect("scheduler active")
-        code, _, err = await run(home, fake_cli, "trigger", "slow")
-        assert code == 0, err
-        await daemon.expect("[trigger] started", within=10)
-        async with await Store.open(home.db_path) as store:
-            [shift] = await store.shifts.list("slow")
+    code, _, err = await run(home, fake_cli, "trigger", "slow")
+    assert code == 0, err
+    await daemon.expect("[trigger] started", within=10)
+    async with await Store.open(home.db_path) as store:
+        [shift] = await store.shifts.list("slow")
 
-        app = ShiftTuiApp(home, settings=Settings(claude_cli=str(fake_cli)), user_theme_dirs=[],
-                          scheduler=False, watch_others=True)
-        async with app.run_test(size=(120, 40)) as pilot:
-            screen = await main_screen(pilot)
-            await until(pilot, lambda: bool(screen.query(ShiftPane)), what="a live pane")
-            pane = screen.query_one(ShiftPane)
-            assert pane.shift.id == shift.id
-            assert not screen.query("#empty-live")  # not "No shift is running"
-            log = pane.query_one(FollowLog)
-            await until(pilot, lambda: len(log.lines) > 3, what="the scrollback")
-            before = len(log.lines)
-            # The daemon's agent keeps talking: its new events reach the app's pane live.
-            await until(pilot, lambda: len(log.lines) > before + 2, what="live events")
+    app = ShiftTuiApp(home, settings=Settings(claude_cli=str(fake_cli)), user_theme_dirs=[],
+                      scheduler=False, watch_others=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await main_screen(pilot)
+        await until(pilot, lambda: bool(screen.query(ShiftPane)), what="a live pane")
+        pane = screen.query_one(ShiftPane)
+        assert pane.shift.id == shift.id
+        assert not screen.query("#empty-live")  # not "No shift is running"
+        log = pane.query_one(FollowLog)
+        await until(pilot, lambda: len(log.lines) > 3, what="the scrollback")
+        before = len(log.lines)
+        # The daemon's agent keeps talking: its new events reach the app's pane live.
+        await until(pilot, lambda: len(log.lines) > before + 2, what="live events")
 
-            await pilot.press("a")
-            await until(pilot, lambda: bool(pilot.app.screen.query("#text")), what="the prompt")
-            await pilot.press(*"done for today")
-            started = time.monotonic()
-            await pilot.press("enter")
-            await until(pilot, lambda: pane.ended_note is not None, what="the pane's end")
-            took = time.monotonic() - started
-        async with await Store.open(home.db_path) as store:
-            final = await store.shifts.get(shift.id)
-        assert final.status is ShiftStatus.ABANDONED
-        assert final.error is not None and "done for today" in final.error
-        assert took < wall(2.0), f"abandon through the daemon took {took:.2f} s"
-        # The daemon carried it out and is still there, holding the schedule.
-        assert daemon.proc.returncode is None
-    finally:
-        if daemon.proc.returncode is None:
-            daemon.proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(daemon.proc.wait(), 20)
+        await pilot.press("a")
+        await until(pilot, lambda: bool(pilot.app.screen.query("#text")), what="the prompt")
+        await pilot.press(*"done for today")
+        started = time.monotonic()
+        await pilot.press("enter")
+        await until(pilot, lambda: pane.ended_note is not None, what="the pane's end")
+        took = time.monotonic() - started
+    async with await Store.open(home.db_path) as store:
+        final = await store.shifts.get(shift.id)
+    assert final.status is ShiftStatus.ABANDONED
+    assert final.error is not None and "done for today" in final.error
+    assert took < wall(2.0), f"abandon through the daemon took {took:.2f} s"
+    # The daemon carried it out and is still there, holding the schedule.
+    assert daemon.proc.returncode is None
 
 
 @pytest.mark.timeout(90)
 async def test_a_start_in_the_app_beside_a_daemon_runs_in_the_daemon(
-    home: Home, fake_cli: Path, tmp_path: Path
+    home: Home, fake_cli: Path, daemon: Proc
 ) -> None:
-    home.update_config(claude_cli=str(fake_cli))
-    await add_fake_project(home, tmp_path, "slow", "slow")
-    daemon = await shifttui(home, fake_cli, "daemon")
-    try:
-        await daemon.expect("scheduler active")
-        # This app stands by (the daemon holds the lease), as a user's app beside a daemon does.
-        app = ShiftTuiApp(home, settings=Settings(claude_cli=str(fake_cli)), user_theme_dirs=[],
-                          scheduler=True)
-        async with app.run_test(size=(120, 40)) as pilot:
-            screen = await main_screen(pilot)
-            await until(pilot, lambda: app.services.scheduler is not None
-                        and app.services.scheduler.lease_info is not None, what="the lease")
-            await pilot.press("s")
-            await until(pilot, lambda: bool(screen.query(ShiftPane)), what="the shift's pane")
-            shift_id = screen.query_one(ShiftPane).shift.id
-            await pilot.press("q")  # no running shift of its own: it quits without asking
-        async with await Store.open(home.db_path) as store:
-            shift = await store.shifts.get(shift_id)
-        assert shift.owner_pid == daemon.proc.pid  # the daemon runs it ...
-        assert shift.status is ShiftStatus.RUNNING  # ... so closing the app did not stop it
-        assert shift.trigger.value == "manual"
-    finally:
-        if daemon.proc.returncode is None:
-            daemon.proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(daemon.proc.wait(), 20)
+    # This app stands by (the daemon holds the lease), as a user's app beside a daemon does.
+    app = ShiftTuiApp(home, settings=Settings(claude_cli=str(fake_cli)), user_theme_dirs=[],
+                      scheduler=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await main_screen(pilot)
+        await until(pilot, lambda: app.services.scheduler is not None
+                    and app.services.scheduler.lease_info is not None, what="the lease")
+        await pilot.press("s")
+        await until(pilot, lambda: bool(screen.query(ShiftPane)), what="the shift's pane")
+        shift_id = screen.query_one(ShiftPane).shift.id
+        await pilot.press("q")  # no running shift of its own: it quits without asking
+    async with await Store.open(home.db_path) as store:
+        shift = await store.shifts.get(shift_id)
+    assert shift.owner_pid == daemon.proc.pid  # the daemon runs it ...
+    assert shift.status is ShiftStatus.RUNNING  # ... so closing the app did not stop it
+    assert shift.trigger.value == "manual"
