@@ -77,3 +77,11 @@ def make_app(home: Home, clock: FakeClock, **kw: object):  # type: ignore[no-unt
     settings = kw.pop("settings", None) or Settings()
     kw.setdefault("scheduler", False)  # nothing fires unless a test asks for it
     return ShiftTuiApp(home, settings=settings, clock=clock, user_theme_dirs=[], **kw)  # type: ignore[arg-type]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A screenshot catches one moment: on a machine loaded by a second worker it can catch
+    another one. Snapshot tests run in the suite's solo pass."""
+    for item in items:
+        if "snapshot" in item.name:
+            item.add_marker(pytest.mark.solo)

@@ -25,7 +25,9 @@ from shifttui.system.procs import pid_alive
 
 from .tmux_support import Tmux
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+# The app is killed and reopened while its agent runs: give them the machine (solo).
+pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+              pytest.mark.solo]
 
 STEP = re.compile(r"Still working… step (\d+)")
 SHIFTTUI = str(Path(sys.executable).with_name("shifttui"))

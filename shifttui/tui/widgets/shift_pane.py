@@ -139,6 +139,11 @@ class ShiftPane(Vertical):
         self._accept(early)
         self.flush()
 
+    @property
+    def last_seq(self) -> int:
+        """The newest event this pane has, shown or waiting for its next flush (-1: none)."""
+        return self._last_seq
+
     def add_events(self, events: Sequence[ShiftEvent]) -> None:
         """Called for every batch the shift publishes: only bookkeeping, no rendering."""
         if self._loaded:
