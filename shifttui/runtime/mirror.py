@@ -58,10 +58,6 @@ class ForeignShifts:
         self._questions: dict[str, QuestionAsked] = {}
         self._stamp: Stamp | None = None
 
-    @property
-    def shift_ids(self) -> list[str]:
-        return list(self._seen)
-
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:

@@ -93,10 +93,6 @@ class OperatorQuestions:
                         self._store.control.close_question(qid, status, self._clock.now()))
         return answer
 
-    def pending(self) -> list[QuestionAsked]:
-        """The questions this process's shifts are waiting on."""
-        return [asked for asked, _ in self._waiting.values()]
-
     async def waiting(self) -> list[Question]:
         """Every waiting question, whichever process runs its shift."""
         return await self._store.control.waiting()

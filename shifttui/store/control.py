@@ -143,11 +143,6 @@ class Control:
         )
         return [_request(r) for r in rows]
 
-    async def pending_requests(self) -> list[OperatorRequest]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM operator_requests WHERE status IN ('pending', 'accepted') ORDER BY id")
-        return [_request(r) for r in rows]
-
     async def settle(self, request_id: int, status: RequestStatus, result: str | None, *,
                      now: datetime) -> bool:
         """Move a request on (pending → accepted → done | refused); False if it had moved."""
