@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from agent_support import git_repo
-from test_scheduler_daemon import Proc, run, shifttui
+from test_scheduler_daemon import Proc, run, running_daemon
 from timing import wall
 
 from shifttui.base.clock import SystemClock
@@ -41,14 +40,8 @@ async def daemon(home: Home, fake_cli: Path, tmp_path: Path) -> AsyncIterator[Pr
             await store.projects.add(name, str(git_repo(tmp_path / name)),
                                      Policy(env={"SHIFTTUI_FAKE_SCENARIO": scenario}),
                                      datetime.now(UTC))
-    proc = await shifttui(home, fake_cli, "daemon")
-    try:
-        await proc.expect("scheduler active")
+    async with running_daemon(home, fake_cli) as proc:
         yield proc
-    finally:
-        if proc.proc.returncode is None:
-            proc.proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.proc.wait(), 20)
 
 
 async def _started(home: Home, fake_cli: Path, daemon: Proc, name: str) -> Shift:

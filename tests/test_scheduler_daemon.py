@@ -4,9 +4,11 @@ supervisor and the project's fake Claude Code CLI."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,6 +57,19 @@ async def shifttui(home: Home, fake_cli: Path, *args: str) -> Proc:
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(fake_cli),
     )
     return Proc(proc)
+
+
+@contextlib.asynccontextmanager
+async def running_daemon(home: Home, fake_cli: Path) -> AsyncIterator[Proc]:
+    """`shifttui daemon` holding the lease, stopped with SIGTERM at the end."""
+    proc = await shifttui(home, fake_cli, "daemon")
+    try:
+        await proc.expect("scheduler active")
+        yield proc
+    finally:
+        if proc.proc.returncode is None:
+            proc.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.proc.wait(), 20)
 
 
 async def run(home: Home, fake_cli: Path, *args: str) -> tuple[int, str, str]:
